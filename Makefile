@@ -1,0 +1,116 @@
+# gatekeeper: one non-recursive GNU Makefile.
+#   make              build everything into $(B)/ (default build/)
+#   make check        every test; the last line is "N passed, N failed"
+#   make check-asan   the same suite on an ASan+UBSan build in build-asan/
+#   make fuzz         run each libFuzzer target for FUZZ_SECONDS (clang)
+#   make install      DESTDIR, PREFIX
+#   make deps         check (and as root install) the Debian packages
+
+B        ?= build
+SAN      ?=
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+PAMDIR   ?= /lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo .)/security
+FUZZ_SECONDS ?= 60
+
+CC       ?= cc
+CLANG    ?= clang
+PKGS     := libsodium sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyubikey
+
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
+HARDEN   := -fstack-protector-strong -fstack-clash-protection -fPIC
+ifeq ($(SAN),)
+HARDEN   += -D_FORTIFY_SOURCE=2
+OPT      := -O2 -g
+else
+OPT      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+endif
+CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Ilib \
+               $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIBGK    := $(B)/libgk.a
+
+PROGS    := $(B)/gkctl
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+TEST_HELPERS := $(B)/tests/softkey
+
+.PHONY: all deps check check-asan fuzz fuzz-build install clean
+.DEFAULT_GOAL := all
+
+all: $(PROGS)
+
+deps:
+	@sh scripts/deps.sh
+
+# Objects wait for the dependency check without being rebuilt by it.
+$(B)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(LIBGK): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/gkctl: $(B)/obj/client/gkctl.o $(LIBGK)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# Tests -----------------------------------------------------------------
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(B)/tests/replay_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay_main.o $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/softkey: $(B)/obj/tests/softkey.o $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+check: all $(UNIT_BIN) $(REPLAY_BIN) $(TEST_HELPERS)
+	@sh tests/run.sh $(B)
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build-asan SAN=1 check
+
+# Fuzzing (clang/libFuzzer) ----------------------------------------------
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+              -Ilib $(PKG_CFLAGS)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) | deps
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do \
+		t=$$(basename $$f); c=tests/fuzz/corpus/$${t#fuzz_}; \
+		mkdir -p $(B)/fuzz/corpus-$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		    $(B)/fuzz/corpus-$$t $$c || exit 1; \
+	done
+
+# Install -------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/gkctl $(DESTDIR)$(SBINDIR)/gkctl
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
