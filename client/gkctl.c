@@ -1,0 +1,223 @@
+/*
+ * gkctl: the operator's tool. check and explain work offline on a policy
+ * directory; the rest talk to gatekeeperd.
+ */
+#include <err.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "gk_err.h"
+#include "policy.h"
+
+#define DEFAULT_POLICYDIR	"/etc/gatekeeper/policies"
+#define EXIT_USAGE		2
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: gkctl check [POLICYDIR]\n"
+	    "       gkctl explain [-p POLICYDIR] [--user USER] -- ARGV...\n");
+	exit(EXIT_USAGE);
+}
+
+static struct gk_policy *
+load_or_report(const char *dir)
+{
+	struct gk_policy_errors errs = { 0 };
+	struct gk_policy *p;
+	size_t i;
+
+	if (gk_policy_load_dir(dir, &p, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		if (errs.lost > 0)
+			fprintf(stderr, "%s: %zu more errors (out of memory)\n",
+			    dir, errs.lost);
+		gk_policy_errors_free(&errs);
+		return NULL;
+	}
+	return p;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	const char *dir = DEFAULT_POLICYDIR;
+	struct gk_policy *p;
+
+	if (argc > 2)
+		usage();
+	if (argc == 2)
+		dir = argv[1];
+	if ((p = load_or_report(dir)) == NULL)
+		return 1;
+	printf("%s: ok: %zu rule%s, %zu approver set%s in %zu file%s\n", dir,
+	    p->nrules, p->nrules == 1 ? "" : "s", p->nsets,
+	    p->nsets == 1 ? "" : "s", p->nfiles, p->nfiles == 1 ? "" : "s");
+	gk_policy_free(p);
+	return 0;
+}
+
+/* The user's group names; an unknown user has none. */
+static char **
+user_groups(const char *user, size_t *n)
+{
+	struct passwd *pw;
+	struct group *gr;
+	gid_t *gids = NULL;
+	char **names;
+	int ng = 64, i, k = 0;
+
+	*n = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return NULL;
+	for (;;) {
+		if ((gids = reallocarray(gids, (size_t)ng, sizeof(*gids))) == NULL)
+			err(1, "out of memory");
+		if (getgrouplist(user, pw->pw_gid, gids, &ng) != -1)
+			break;
+	}
+	if ((names = calloc((size_t)ng + 1, sizeof(*names))) == NULL)
+		err(1, "out of memory");
+	for (i = 0; i < ng; i++)
+		if ((gr = getgrgid(gids[i])) != NULL &&
+		    (names[k] = strdup(gr->gr_name)) != NULL)
+			k++;
+	free(gids);
+	*n = (size_t)k;
+	return names;
+}
+
+static int
+cmd_explain(int argc, char **argv)
+{
+	const char *dir = DEFAULT_POLICYDIR, *user = NULL;
+	struct gk_policy *p;
+	struct gk_decision d;
+	struct gk_query q;
+	struct passwd *pw;
+	char cwd[PATH_MAX], ubuf[32], **groups, *shown;
+	size_t ngroups, i;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--") == 0) {
+			a++;
+			break;
+		} else if (strcmp(argv[a], "-p") == 0 && a + 1 < argc)
+			dir = argv[++a];
+		else if (strcmp(argv[a], "--user") == 0 && a + 1 < argc)
+			user = argv[++a];
+		else
+			usage();
+	}
+	if (a >= argc)
+		usage();
+	if (user == NULL) {
+		if ((pw = getpwuid(getuid())) != NULL)
+			user = pw->pw_name;
+		else {
+			snprintf(ubuf, sizeof(ubuf), "%lu", (unsigned long)getuid());
+			user = ubuf;
+		}
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		err(1, "getcwd");
+	if ((p = load_or_report(dir)) == NULL)
+		return 1;
+	groups = user_groups(user, &ngroups);
+	memset(&q, 0, sizeof(q));
+	q.user = user;
+	q.uid = (pw = getpwnam(user)) != NULL ? pw->pw_uid : (uid_t)-1;
+	q.groups = groups;
+	q.ngroups = ngroups;
+	q.argc = (size_t)(argc - a);
+	q.argv = argv + a;
+	q.cwd = cwd;
+	if (gk_policy_decide(p, &q, &d) != 0)
+		errx(1, "out of memory");
+
+	if (d.rule == NULL)
+		printf("deny: %s (default deny)\n", d.why);
+	else {
+		const struct gk_rule *r = d.rule;
+
+		if (r->action == GK_ACT_APPROVE)
+			printf("approve %u by %s", r->need, p->sets[r->set].name);
+		else
+			printf("%s", gk_action_name(r->action));
+		if (r->name != NULL)
+			printf(": rule %s at %s:%d\n", r->name, r->file, r->line);
+		else
+			printf(": unnamed rule at %s:%d\n", r->file, r->line);
+		if (r->as_user != NULL)
+			printf("  runs as: %s\n", r->as_user);
+		if (r->delay > 0)
+			printf("  delay: %llds after approval\n", (long long)r->delay);
+		if (r->expire > 0)
+			printf("  expires: %llds after the request\n",
+			    (long long)r->expire);
+		if (r->reason)
+			printf("  a reason is required\n");
+		if (r->action == GK_ACT_APPROVE) {
+			printf("  approvers:");
+			for (i = 0; i < p->sets[r->set].nmembers; i++)
+				printf(" %s", p->sets[r->set].members[i]);
+			printf("\n");
+		}
+	}
+	if ((shown = gk_escape_str(argv[a])) == NULL)
+		errx(1, "out of memory");
+	if (!d.secure)
+		printf("  program: %s is outside the secure PATH (only absolute-path "
+		    "rules can match it)\n", shown);
+	else if (!d.installed)
+		printf("  program: %s is not installed on this host (matched by "
+		    "name)\n", shown);
+	else
+		printf("  program: %s -> %s\n", shown, d.exe);
+	free(shown);
+	printf("  user: %s (groups:", user);
+	for (i = 0; i < ngroups; i++)
+		printf(" %s", groups[i]);
+	printf("%s)\n", ngroups == 0 ? " none" : "");
+	if ((shown = gk_escape_argv(q.argc, q.argv)) == NULL)
+		errx(1, "out of memory");
+	printf("  command: %s\n  cwd: %s\n", shown, cwd);
+	free(shown);
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
+	gk_decision_free(&d);
+	gk_policy_free(p);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "check", cmd_check },
+	{ "explain", cmd_explain },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "gkctl: unknown command \"%s\"\n", argv[1]);
+	usage();
+}

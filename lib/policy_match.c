@@ -1,0 +1,562 @@
+/*
+ * Policy matcher. MUST (beyond policy.h): judge paths by their canonical
+ * form only, and deny when a path cannot be canonicalised.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gk_err.h"
+#include "policy.h"
+
+#define MAX_SYMLINKS	40
+
+const char *
+gk_action_name(enum gk_action a)
+{
+	switch (a) {
+	case GK_ACT_LOCAL:	return "local";
+	case GK_ACT_ALLOW:	return "allow";
+	case GK_ACT_APPROVE:	return "approve";
+	case GK_ACT_DENY:	break;
+	}
+	return "deny";
+}
+
+int
+gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
+{
+	char todo[2 * PATH_MAX + 2], link[PATH_MAX], res[PATH_MAX];
+	size_t rlen = 0, tpos = 0, clen, tl, pl;
+	int exists = 1, nlinks = 0;
+	struct stat st;
+	ssize_t ll;
+
+	if (path[0] != '/' && (cwd == NULL || cwd[0] != '/'))
+		return GK_ERR_FORMAT;
+	pl = strlen(path);
+	if (path[0] == '/') {
+		if (pl >= sizeof(todo))
+			return GK_ERR_LIMIT;
+		memcpy(todo, path, pl + 1);
+	} else if (snprintf(todo, sizeof(todo), "%s/%s", cwd, path) >=
+	    (int)sizeof(todo))
+		return GK_ERR_LIMIT;
+	res[0] = '\0';
+	for (;;) {
+		const char *c;
+
+		while (todo[tpos] == '/')
+			tpos++;
+		if (todo[tpos] == '\0')
+			break;
+		c = todo + tpos;
+		clen = strcspn(c, "/");
+		tpos += clen;
+		if (clen == 1 && c[0] == '.')
+			continue;
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			while (rlen > 0 && res[rlen - 1] != '/')
+				rlen--;
+			if (rlen > 0)
+				rlen--;
+			res[rlen] = '\0';
+			/* Back in a directory that exists: resolve again, as
+			 * the path would once the missing parts are created. */
+			exists = rlen == 0 || lstat(res, &st) == 0;
+			continue;
+		}
+		if (rlen + 1 + clen >= sizeof(res) || rlen + 1 + clen >= outlen)
+			return GK_ERR_LIMIT;
+		res[rlen] = '/';
+		memcpy(res + rlen + 1, c, clen);
+		res[rlen + 1 + clen] = '\0';
+		if (exists) {
+			if (lstat(res, &st) == -1)
+				exists = 0;
+			else if (S_ISLNK(st.st_mode)) {
+				if (++nlinks > MAX_SYMLINKS) {
+					errno = ELOOP;
+					return GK_ERR_SYSTEM;
+				}
+				if ((ll = readlink(res, link, sizeof(link) - 1)) < 0)
+					return GK_ERR_SYSTEM;
+				link[ll] = '\0';
+				/* Splice the link's target in front of the rest. */
+				tl = strlen(todo + tpos);
+				if ((size_t)ll + 1 + tl >= sizeof(todo))
+					return GK_ERR_LIMIT;
+				memmove(todo + ll + 1, todo + tpos, tl + 1);
+				memcpy(todo, link, (size_t)ll);
+				todo[ll] = '/';
+				tpos = 0;
+				res[rlen] = '\0';	/* drop the link's name */
+				if (link[0] == '/')
+					rlen = 0;
+				res[rlen] = '\0';
+				continue;
+			}
+		}
+		rlen += 1 + clen;
+	}
+	if (rlen == 0) {
+		if (outlen < 2)
+			return GK_ERR_LIMIT;
+		memcpy(out, "/", 2);
+		return 0;
+	}
+	if (rlen >= outlen)
+		return GK_ERR_LIMIT;
+	memcpy(out, res, rlen + 1);
+	return 0;
+}
+
+int
+gk_glob_arg(const char *pat, const char *s)
+{
+	char buf[1024], *alt;
+	const char *p = pat, *start = pat;
+	size_t n;
+	int m;
+
+	for (;; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '|' && *p != '\0')
+			continue;
+		n = (size_t)(p - start);
+		alt = n < sizeof(buf) ? buf : malloc(n + 1);
+		if (alt == NULL)
+			return 0;
+		memcpy(alt, start, n);
+		alt[n] = '\0';
+		m = fnmatch(alt, s, 0) == 0;
+		if (alt != buf)
+			free(alt);
+		if (m)
+			return 1;
+		if (*p == '\0')
+			return 0;
+		start = p + 1;
+	}
+}
+
+/* Matches one [...] class at *pp against c; advances *pp past it. Returns
+ * 1 match, 0 no match, -1 when this is no class (a literal '['). */
+static int
+glob_class(const char **pp, unsigned char c)
+{
+	const char *p = *pp + 1;
+	int neg = 0, match = 0, first = 1;
+
+	if (*p == '!' || *p == '^') {
+		neg = 1;
+		p++;
+	}
+	while (*p != '\0' && (first || *p != ']')) {
+		unsigned char lo = (unsigned char)*p, hi = lo;
+
+		first = 0;
+		if (*p == '\\' && p[1] != '\0')
+			lo = hi = (unsigned char)*++p;
+		if (p[1] == '-' && p[2] != '\0' && p[2] != ']') {
+			hi = (unsigned char)p[2];
+			if (p[2] == '\\' && p[3] != '\0') {
+				hi = (unsigned char)p[3];
+				p++;
+			}
+			p += 2;
+		}
+		if (c >= lo && c <= hi)
+			match = 1;
+		p++;
+	}
+	if (*p != ']')
+		return -1;
+	*pp = p + 1;
+	return c != '/' && match != neg;
+}
+
+static int
+glob_path(const char *p, const char *s, int depth)
+{
+	const char *t;
+	int r;
+
+	if (depth > 64)
+		return 0;
+	while (*p != '\0') {
+		if (p[0] == '/' && p[1] == '*' && p[2] == '*' &&
+		    (p[3] == '\0' || p[3] == '/') &&
+		    glob_path(p + 3, s, depth + 1))
+			return 1;	/* a trailing slash-star-star: no directory */
+		if (p[0] == '*' && p[1] == '*') {
+			while (*p == '*')
+				p++;
+			if (*p == '\0')
+				return 1;
+			for (t = s;; t++) {
+				if (glob_path(p, t, depth + 1))
+					return 1;
+				if (*t == '\0')
+					return 0;
+			}
+		}
+		switch (*p) {
+		case '*':
+			p++;
+			for (t = s;; t++) {
+				if (glob_path(p, t, depth + 1))
+					return 1;
+				if (*t == '\0' || *t == '/')
+					return 0;
+			}
+		case '?':
+			if (*s == '\0' || *s == '/')
+				return 0;
+			p++;
+			s++;
+			break;
+		case '[':
+			if (*s == '\0')
+				return 0;
+			if ((r = glob_class(&p, (unsigned char)*s)) == 0)
+				return 0;
+			if (r == -1) {
+				if (*s != '[')
+					return 0;
+				p++;
+			}
+			s++;
+			break;
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			/* FALLTHROUGH */
+		default:
+			if (*p != *s)
+				return 0;
+			p++;
+			s++;
+		}
+	}
+	return *s == '\0';
+}
+
+int
+gk_glob_path(const char *pat, const char *s)
+{
+	return glob_path(pat, s, 0);
+}
+
+const char *
+gk_path_value(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || memchr(arg, '/', (size_t)(eq - arg)) != NULL)
+		return NULL;
+	return eq + 1;
+}
+
+/* Is the canonical directory dir one of secure_path's (canonical) dirs? */
+static int
+in_secure_path(const char *dir, const char *secure_path)
+{
+	char one[PATH_MAX], canon[PATH_MAX];
+	const char *p = secure_path;
+	size_t n;
+
+	while (*p != '\0') {
+		n = strcspn(p, ":");
+		if (n > 0 && n < sizeof(one)) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (one[0] == '/' &&
+			    gk_canon_path("/", one, canon, sizeof(canon)) == 0 &&
+			    strcmp(canon, dir) == 0)
+				return 1;
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
+static int
+is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH));
+}
+
+int
+gk_resolve_program(const char *argv0, const char *cwd, const char *secure_path,
+    char **exe, int *installed, int *secure)
+{
+	char path[PATH_MAX], dir[PATH_MAX], canon[PATH_MAX];
+	const char *p, *base;
+	size_t n;
+	int r;
+
+	*exe = NULL;
+	*installed = *secure = 0;
+	if (secure_path == NULL)
+		secure_path = GK_SECURE_PATH;
+	if (argv0[0] == '\0')
+		return GK_ERR_FORMAT;
+	if (strchr(argv0, '/') == NULL) {
+		*secure = 1;
+		for (p = secure_path; *p != '\0'; p += n + (p[n] == ':')) {
+			n = strcspn(p, ":");
+			if (n == 0 || p[0] != '/' ||
+			    snprintf(path, sizeof(path), "%.*s/%s", (int)n, p,
+			    argv0) >= (int)sizeof(path) || !is_executable_file(path))
+				continue;
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			if (gk_canon_path("/", dir, canon, sizeof(canon)) != 0 ||
+			    snprintf(path, sizeof(path), "%s/%s",
+			    strcmp(canon, "/") == 0 ? "" : canon, argv0) >=
+			    (int)sizeof(path))
+				continue;
+			if ((*exe = strdup(path)) == NULL)
+				return GK_ERR_ALLOC;
+			*installed = 1;
+			return 0;
+		}
+		return 0;
+	}
+	base = strrchr(argv0, '/') + 1;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return GK_ERR_FORMAT;
+	n = (size_t)(base - argv0);
+	if (n >= sizeof(path))
+		return GK_ERR_LIMIT;
+	memcpy(path, argv0, n);
+	path[n] = '\0';
+	if ((r = gk_canon_path(cwd, path, dir, sizeof(dir))) != 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" :
+	    dir, base) >= (int)sizeof(path))
+		return GK_ERR_LIMIT;
+	*secure = in_secure_path(dir, secure_path);
+	*installed = is_executable_file(path);
+	if ((*exe = strdup(path)) == NULL)
+		return GK_ERR_ALLOC;
+	return 0;
+}
+
+static int
+who_matches(const struct gk_rule *r, const struct gk_query *q)
+{
+	size_t i, j;
+
+	if (r->nwho == 0)
+		return 1;
+	for (i = 0; i < r->nwho; i++) {
+		const struct gk_who *w = &r->who[i];
+
+		if (w->name == NULL)
+			return 1;
+		if (!w->group) {
+			if (q->user != NULL && strcmp(w->name, q->user) == 0)
+				return 1;
+			continue;
+		}
+		for (j = 0; j < q->ngroups; j++)
+			if (strcmp(w->name, q->groups[j]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int
+prog_matches(const struct gk_rule *r, const char *argv0, const char *exe,
+    int secure)
+{
+	const char *base = strrchr(argv0, '/');
+	size_t i;
+
+	base = base == NULL ? argv0 : base + 1;
+	for (i = 0; i < r->nprogs; i++) {
+		const char *p = r->progs[i];
+
+		if (p[0] == '/') {
+			if (exe != NULL && gk_glob_path(p, exe))
+				return 1;
+		} else if (secure && fnmatch(p, base, 0) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Positional globs: pattern "**" takes any number of arguments. */
+static int
+args_match(char *const *pats, size_t np, char *const *args, size_t na)
+{
+	unsigned char small[256], *row;
+	size_t i, j;
+	int m;
+
+	/* row[j]: the patterns so far match args[0..j) exactly. */
+	row = na + 1 <= sizeof(small) ? small : malloc(na + 1);
+	if (row == NULL)
+		return 0;
+	memset(row, 0, na + 1);
+	row[0] = 1;
+	for (i = 0; i < np; i++) {
+		if (strcmp(pats[i], "**") == 0) {
+			for (j = 1; j <= na; j++)
+				row[j] = row[j] || row[j - 1];
+			continue;
+		}
+		for (j = na; j > 0; j--)
+			row[j] = row[j - 1] && gk_glob_arg(pats[i], args[j - 1]);
+		row[0] = 0;
+	}
+	m = row[na];
+	if (row != small)
+		free(row);
+	return m;
+}
+
+/* Canonical forms of argv[1..], then of each NAME=VALUE's VALUE. */
+static int
+canon_args(const struct gk_query *q, struct gk_decision *d)
+{
+	char buf[PATH_MAX];
+	const char *v;
+	size_t i, k, n = 0;
+	int r;
+
+	for (i = 1; i < q->argc; i++)
+		n += 1 + (gk_path_value(q->argv[i]) != NULL);
+	if ((d->paths = calloc(n + 1, sizeof(char *))) == NULL)
+		return GK_ERR_ALLOC;
+	for (k = 0; k < 2; k++) {
+		for (i = 1; i < q->argc; i++) {
+			v = k == 0 ? q->argv[i] : gk_path_value(q->argv[i]);
+			if (v == NULL)
+				continue;
+			if ((r = gk_canon_path(q->cwd, v, buf, sizeof(buf))) != 0) {
+				snprintf(d->why, sizeof(d->why),
+				    "argument %zu cannot be judged as a path: %s",
+				    i, r == GK_ERR_LIMIT ? "too long" :
+				    r == GK_ERR_SYSTEM ? strerror(errno) :
+				    gk_strerror(r));
+				return r;
+			}
+			if ((d->paths[d->npaths] = strdup(buf)) == NULL)
+				return GK_ERR_ALLOC;
+			d->npaths++;
+		}
+	}
+	return 0;
+}
+
+static int
+match_holds(const struct gk_match *m, const struct gk_query *q,
+    const struct gk_decision *d)
+{
+	size_t i, j;
+
+	switch (m->kind) {
+	case GK_MATCH_ARGS:
+		return args_match(m->pats, m->npats, q->argv + 1, q->argc - 1);
+	case GK_MATCH_ARG:
+		for (i = 1; i < q->argc; i++)
+			for (j = 0; j < m->npats; j++)
+				if (gk_glob_arg(m->pats[j], q->argv[i]))
+					return 1;
+		return 0;
+	case GK_MATCH_PATH:
+		for (i = 0; i < d->npaths; i++)
+			for (j = 0; j < m->npats; j++)
+				if (gk_glob_path(m->pats[j], d->paths[i]))
+					return 1;
+		return 0;
+	}
+	return 0;
+}
+
+void
+gk_decision_free(struct gk_decision *d)
+{
+	size_t i;
+
+	free(d->exe);
+	if (d->paths != NULL)
+		for (i = 0; i < d->npaths; i++)
+			free(d->paths[i]);
+	free(d->paths);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
+    struct gk_decision *d)
+{
+	size_t i, j;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->action = GK_ACT_DENY;
+	if (q->argc < 1 || q->argv[0] == NULL || q->argv[0][0] == '\0') {
+		snprintf(d->why, sizeof(d->why), "empty command");
+		return 0;
+	}
+	if (q->cwd == NULL || q->cwd[0] != '/') {
+		snprintf(d->why, sizeof(d->why), "working directory is not absolute");
+		return 0;
+	}
+	r = gk_resolve_program(q->argv[0], q->cwd, q->secure_path, &d->exe,
+	    &d->installed, &d->secure);
+	if (r == GK_ERR_ALLOC)
+		return r;
+	if (r != 0) {
+		snprintf(d->why, sizeof(d->why), "cannot resolve the program: %s",
+		    gk_strerror(r));
+		return 0;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		const struct gk_rule *rule = &p->rules[i];
+
+		if (!who_matches(rule, q) ||
+		    !prog_matches(rule, q->argv[0], d->exe, d->secure))
+			continue;
+		for (j = 0; j < rule->nmatches; j++) {
+			/* Paths are canonicalised once, when first needed; an
+			 * argument that cannot be judged denies. */
+			if (rule->matches[j].kind == GK_MATCH_PATH &&
+			    d->paths == NULL && (r = canon_args(q, d)) != 0)
+				return r == GK_ERR_ALLOC ? r : 0;
+			if (!match_holds(&rule->matches[j], q, d))
+				break;
+		}
+		if (j < rule->nmatches)
+			continue;
+		d->rule = rule;
+		d->action = rule->action;
+		break;
+	}
+	if (d->rule == NULL)
+		snprintf(d->why, sizeof(d->why), "no rule matched");
+	/* The daemon's digest needs the canonical paths of what it runs. */
+	if ((d->action == GK_ACT_ALLOW || d->action == GK_ACT_APPROVE) &&
+	    d->paths == NULL && (r = canon_args(q, d)) != 0) {
+		d->action = GK_ACT_DENY;
+		return r == GK_ERR_ALLOC ? r : 0;
+	}
+	return 0;
+}
