@@ -431,7 +431,8 @@ args_match(char *const *pats, size_t np, char *const *args, size_t na)
 	return m;
 }
 
-/* Canonical forms of argv[1..], then of each NAME=VALUE's VALUE. */
+/* Canonical forms of argv[1..] (paths[i - 1] for argv[i]), then of each
+ * NAME=VALUE's VALUE, in argument order. */
 static int
 canon_args(const struct gk_query *q, struct gk_decision *d)
 {
@@ -465,6 +466,33 @@ canon_args(const struct gk_query *q, struct gk_decision *d)
 	return 0;
 }
 
+/* Does some path argument match one of m's globs? An argument that starts
+ * with '-' before a "--" is an option, not a path (its =VALUE still is). */
+static int
+path_holds(const struct gk_match *m, const struct gk_query *q,
+    const struct gk_decision *d)
+{
+	size_t i, j, nargs = q->argc - 1;
+	int opts = 1;
+
+	for (i = 0; i < d->npaths; i++) {
+		if (i < nargs) {
+			const char *a = q->argv[i + 1];
+
+			if (opts && strcmp(a, "--") == 0) {
+				opts = 0;
+				continue;
+			}
+			if (opts && a[0] == '-')
+				continue;
+		}
+		for (j = 0; j < m->npats; j++)
+			if (gk_glob_path(m->pats[j], d->paths[i]))
+				return 1;
+	}
+	return 0;
+}
+
 static int
 match_holds(const struct gk_match *m, const struct gk_query *q,
     const struct gk_decision *d)
@@ -481,11 +509,7 @@ match_holds(const struct gk_match *m, const struct gk_query *q,
 					return 1;
 		return 0;
 	case GK_MATCH_PATH:
-		for (i = 0; i < d->npaths; i++)
-			for (j = 0; j < m->npats; j++)
-				if (gk_glob_path(m->pats[j], d->paths[i]))
-					return 1;
-		return 0;
+		return path_holds(m, q, d);
 	}
 	return 0;
 }

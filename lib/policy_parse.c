@@ -203,13 +203,13 @@ next_line(const char *t, size_t len, size_t *pos, int *lineno, struct line *l,
 		if (c == '\n') {
 			(*lineno)++;
 			if (inquote) {
-				perr(errs, file, *lineno - 1, "unterminated quote");
+				perr(errs, file, l->lineno, "unterminated quote");
 				bad = 1;
 			}
 			break;
 		}
 		if (c == '\0') {
-			perr(errs, file, *lineno, "NUL byte in policy file");
+			perr(errs, file, l->lineno, "NUL byte in policy file");
 			bad = 1;
 			continue;
 		}
@@ -219,7 +219,7 @@ next_line(const char *t, size_t len, size_t *pos, int *lineno, struct line *l,
 			if (c == '"') {
 				inquote = 0;
 				if (*pos < len && !strchr(" \t\r\n", t[*pos])) {
-					perr(errs, file, *lineno,
+					perr(errs, file, l->lineno,
 					    "text right after a closing quote");
 					bad = 1;
 				}
@@ -256,7 +256,7 @@ next_line(const char *t, size_t len, size_t *pos, int *lineno, struct line *l,
 		}
 		if (c == '"') {
 			if (w.active) {
-				perr(errs, file, *lineno, "a quote must start a word");
+				perr(errs, file, l->lineno, "a quote must start a word");
 				bad = 1;
 			}
 			inquote = 1;
@@ -268,7 +268,7 @@ next_line(const char *t, size_t len, size_t *pos, int *lineno, struct line *l,
 			bad = 1;
 	}
 	if (inquote && *pos >= len && !bad) {
-		perr(errs, file, *lineno, "unterminated quote");
+		perr(errs, file, l->lineno, "unterminated quote");
 		bad = 1;
 	}
 	if (word_end(&w, l) == -1)
@@ -655,6 +655,15 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 	}
 	i++;
 	while (i < l->n && !is_match_kw(&l->w[i])) {
+		if (is_kw(&l->w[i], "for") || is_kw(&l->w[i], "name") ||
+		    is_kw(&l->w[i], "as") || is_kw(&l->w[i], "delay") ||
+		    is_kw(&l->w[i], "expire") || is_kw(&l->w[i], "reason") ||
+		    is_kw(&l->w[i], "cmd")) {
+			perr(errs, file, l->lineno, "%s must come before cmd "
+			    "(quote it to name a program called %s)", l->w[i].s,
+			    l->w[i].s);
+			goto fail;
+		}
 		if (push_str(&r.progs, &r.nprogs, l->w[i].s) == -1)
 			goto fail;
 		i++;
