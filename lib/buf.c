@@ -116,10 +116,12 @@ gk_buf_put(struct gk_buf *b, const void *p, size_t n)
 		return GK_ERR_INTERNAL;
 	if (n > b->max || b->len > b->max - n)
 		return GK_ERR_LIMIT;
+	/* Nothing to add: a buffer that never allocated has no room yet. */
+	if (n == 0)
+		return 0;
 	if ((d = gk_buf_reserve(b, n)) == NULL)
 		return GK_ERR_ALLOC;
-	if (n > 0)
-		memcpy(d, p, n);
+	memcpy(d, p, n);
 	b->len += n;
 	return 0;
 }

@@ -23,6 +23,15 @@ gk_safe_open(const char *path, int flags, uid_t owner, mode_t forbid,
 		oflags |= O_NONBLOCK;	/* never hang on a FIFO */
 	if ((fd = open(path, oflags)) == -1) {
 		e = errno;
+		/* O_DIRECTORY|O_NOFOLLOW fails on a symlink with ENOTDIR, not
+		 * ELOOP; lstat only to say why (the answer is no either way). */
+		if (e == ENOTDIR && (flags & GK_SAFE_DIR) &&
+		    lstat(path, &st) == 0) {
+			snprintf(why, whylen, "%s: %s", path, S_ISLNK(st.st_mode) ?
+			    "a symlink is not accepted here" : "not a directory");
+			errno = e;
+			return GK_ERR_UNSAFE;
+		}
 		snprintf(why, whylen, "%s: %s%s", path, strerror(e),
 		    e == ELOOP ? " (a symlink is not accepted here)" : "");
 		errno = e;
@@ -86,38 +95,94 @@ check_dir_stat(const char *path, const struct stat *st, char *why, size_t whylen
 	return 0;
 }
 
+/*
+ * Resolves path one component at a time from "/", checking each directory
+ * before anything is looked up in it. A symlink is spliced in where it
+ * stands, so the directory holding the link and everything its target
+ * leads through are both checked (realpath alone would drop the former).
+ */
 int
 gk_safe_ancestors(const char *path, char *why, size_t whylen)
 {
-	char real[PATH_MAX], *p;
+	char cur[PATH_MAX], rest[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	const char *p, *end;
 	struct stat st;
-	int r;
+	char *s;
+	ssize_t tl;
+	size_t n;
+	int r, e, links = 0;
 
 	if (path[0] != '/') {
 		snprintf(why, whylen, "%s: not an absolute path", path);
 		return GK_ERR_UNSAFE;
 	}
-	/* realpath follows every symlink; each link itself lives in a checked
-	 * directory, so checking the resolved chain covers the targets. */
-	if (realpath(path, real) == NULL) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? GK_ERR_NOTFOUND : GK_ERR_SYSTEM;
+	if (strlen(path) >= sizeof(rest))
+		goto toolong;
+	memcpy(rest, path, strlen(path) + 1);
+	memcpy(cur, "/", 2);
+	if (lstat(cur, &st) == -1) {
+		snprintf(why, whylen, "/: %s", strerror(errno));
+		return GK_ERR_SYSTEM;
 	}
-	for (;;) {
-		if (stat(real, &st) == -1) {
-			snprintf(why, whylen, "%s: %s", real, strerror(errno));
-			return GK_ERR_SYSTEM;
-		}
-		if ((r = check_dir_stat(real, &st, why, whylen)) != 0)
-			return r;
-		if (strcmp(real, "/") == 0)
+	if ((r = check_dir_stat(cur, &st, why, whylen)) != 0)
+		return r;
+	for (p = rest;; p = end) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
 			return 0;
-		p = strrchr(real, '/');
-		if (p == real)
-			p[1] = '\0';
-		else
-			*p = '\0';
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n == 1 && p[0] == '.')
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			/* cur holds no symlinks, so its parent is lexical. */
+			if ((s = strrchr(cur, '/')) == cur)
+				s++;
+			*s = '\0';
+			continue;
+		}
+		if ((size_t)snprintf(next, sizeof(next), "%s%s%.*s", cur,
+		    cur[1] == '\0' ? "" : "/", (int)n, p) >= sizeof(next))
+			goto toolong;
+		if (lstat(next, &st) == -1) {
+			e = errno;
+			snprintf(why, whylen, "%s: %s", next, strerror(e));
+			return e == ENOENT ? GK_ERR_NOTFOUND : GK_ERR_SYSTEM;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			/* Whoever owns a link in a sticky directory can swap it. */
+			if (st.st_uid != 0) {
+				snprintf(why, whylen, "%s: symlink owned by uid %lu, "
+				    "not root", next, (unsigned long)st.st_uid);
+				return GK_ERR_UNSAFE;
+			}
+			if (++links > 40) {
+				snprintf(why, whylen, "%s: %s", path, strerror(ELOOP));
+				return GK_ERR_SYSTEM;
+			}
+			if ((tl = readlink(next, target, sizeof(target) - 1)) == -1) {
+				snprintf(why, whylen, "%s: readlink: %s", next,
+				    strerror(errno));
+				return GK_ERR_SYSTEM;
+			}
+			target[tl] = '\0';
+			if ((size_t)snprintf(next, sizeof(next), "%s/%s", target,
+			    end) >= sizeof(next))
+				goto toolong;
+			memcpy(rest, next, strlen(next) + 1);
+			end = rest;
+			if (target[0] == '/')
+				memcpy(cur, "/", 2);
+			continue;
+		}
+		if ((r = check_dir_stat(next, &st, why, whylen)) != 0)
+			return r;
+		memcpy(cur, next, strlen(next) + 1);
 	}
+ toolong:
+	snprintf(why, whylen, "%s: %s", path, strerror(ENAMETOOLONG));
+	return GK_ERR_SYSTEM;
 }
 
 int
@@ -133,7 +198,7 @@ gk_read_fd(int fd, size_t max, char **data, size_t *len)
 		return GK_ERR_ALLOC;
 	for (;;) {
 		if (n + 1 >= cap) {
-			if (cap > max + 1) {
+			if (cap - 1 > max) {	/* not max + 1: SIZE_MAX */
 				free(d);
 				return GK_ERR_LIMIT;
 			}
