@@ -31,7 +31,7 @@ else
 OPT      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 endif
-CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Ilib \
+CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Ilib -Iclient \
                $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(OPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
@@ -39,7 +39,12 @@ LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIBGK    := $(B)/libgk.a
 
-PROGS    := $(B)/gkctl
+PROGS    := $(B)/gatekeeperd $(B)/gkctl $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit
+
+DAEMON_SRC := $(sort $(wildcard gatekeeperd/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+CLIENT_SRC := client/client.c $(sort $(wildcard client/gk_*.c))
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -65,7 +70,11 @@ $(LIBGK): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/gkctl: $(B)/obj/client/gkctl.o $(LIBGK)
+$(B)/gatekeeperd: $(DAEMON_OBJ) $(LIBGK)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/gkctl $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit: $(B)/%: \
+    $(B)/obj/client/%.o $(CLIENT_OBJ) $(LIBGK)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # Tests -----------------------------------------------------------------

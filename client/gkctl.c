@@ -3,6 +3,7 @@
  * directory; the rest talk to gatekeeperd.
  */
 #include <err.h>
+#include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -11,9 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "escape.h"
 #include "gk_err.h"
 #include "policy.h"
+#include "proto.h"
 
 #define DEFAULT_POLICYDIR	"/etc/gatekeeper/policies"
 #define EXIT_USAGE		2
@@ -23,7 +26,11 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: gkctl check [POLICYDIR]\n"
-	    "       gkctl explain [-p POLICYDIR] [--user USER] -- ARGV...\n");
+	    "       gkctl explain [-p POLICYDIR] [--user USER] -- ARGV...\n"
+	    "       gkctl [-s SOCKET] enroll NAME --uid UID --pubkey KEY "
+	    "--yubikey PUBLICID:PRIVATEID:AESKEY\n"
+	    "       gkctl [-s SOCKET] approvers\n"
+	    "       gkctl [-s SOCKET] revoke NAME\n");
 	exit(EXIT_USAGE);
 }
 
@@ -200,12 +207,142 @@ cmd_explain(int argc, char **argv)
 	return 0;
 }
 
+static const char *sockopt;
+
+/* Sends m and returns the connected fd; exits 69 when unreachable. */
+static int
+ask(struct gk_msg *m)
+{
+	const char *path = gk_client_socket(sockopt);
+	int fd;
+
+	if ((fd = gk_client_connect(path)) == -1) {
+		gk_msg_free(m);
+		fprintf(stderr, "gkctl: cannot reach gatekeeperd at %s: %s\n",
+		    path, strerror(errno));
+		exit(69);
+	}
+	if (gk_client_send(fd, m) != 0)
+		errx(69, "lost the connection to gatekeeperd");
+	return fd;
+}
+
+/* Reads the one OK/ERROR answer; returns the exit status. */
+static int
+answer(int fd)
+{
+	struct gk_msg m;
+	const char *s;
+	int r = 1;
+
+	if (gk_client_recv(fd, &m) != 0)
+		errx(69, "lost the connection to gatekeeperd");
+	if (m.type == GK_T_OK) {
+		if ((s = gk_msg_str(&m, "message")) != NULL)
+			printf("%s\n", s);
+		r = 0;
+	} else if (m.type == GK_T_ERROR) {
+		s = gk_msg_str(&m, "message");
+		fprintf(stderr, "gkctl: %s\n", s ? s : "refused");
+	} else
+		fprintf(stderr, "gkctl: unexpected answer from gatekeeperd\n");
+	gk_msg_free(&m);
+	close(fd);
+	return r;
+}
+
+static int
+cmd_enroll(int argc, char **argv)
+{
+	const char *uid = NULL, *pub = NULL, *yk = NULL;
+	struct gk_msg m;
+	int a;
+
+	if (argc < 2 || argv[1][0] == '-')
+		usage();
+	for (a = 2; a < argc; a++) {
+		if (a + 1 >= argc)
+			usage();
+		if (strcmp(argv[a], "--uid") == 0)
+			uid = argv[++a];
+		else if (strcmp(argv[a], "--pubkey") == 0)
+			pub = argv[++a];
+		else if (strcmp(argv[a], "--yubikey") == 0)
+			yk = argv[++a];
+		else
+			usage();
+	}
+	if (uid == NULL || pub == NULL || yk == NULL)
+		usage();
+	gk_msg_begin(&m, GK_T_ENROLL);
+	gk_msg_add_str(&m, "name", argv[1]);
+	gk_msg_add_str(&m, "uid", uid);
+	gk_msg_add_str(&m, "pubkey", pub);
+	gk_msg_add_str(&m, "yubikey", yk);
+	return answer(ask(&m));
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	struct gk_msg m;
+
+	if (argc != 2)
+		usage();
+	gk_msg_begin(&m, GK_T_REVOKE);
+	gk_msg_add_str(&m, "name", argv[1]);
+	return answer(ask(&m));
+}
+
+static int
+cmd_approvers(int argc, char **argv)
+{
+	struct gk_msg m;
+	const char *s;
+	int fd;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	gk_msg_begin(&m, GK_T_APPROVERS);
+	fd = ask(&m);
+	for (;;) {
+		if (gk_client_recv(fd, &m) != 0)
+			errx(69, "lost the connection to gatekeeperd");
+		if (m.type == GK_T_DONE)
+			break;
+		if (m.type == GK_T_ERROR) {
+			s = gk_msg_str(&m, "message");
+			fprintf(stderr, "gkctl: %s\n", s ? s : "refused");
+			gk_msg_free(&m);
+			return 1;
+		}
+		if (m.type == GK_T_ITEM) {
+			const char *name = gk_msg_str(&m, "name");
+			const char *uid = gk_msg_str(&m, "uid");
+			const char *pid = gk_msg_str(&m, "public_id");
+			const char *pk = gk_msg_str(&m, "pubkey");
+
+			printf("%s uid=%s yubikey=%s pubkey=ed25519:%s\n",
+			    name ? name : "?", uid ? uid : "?", pid ? pid : "?",
+			    pk ? pk : "?");
+		}
+		gk_msg_free(&m);
+	}
+	gk_msg_free(&m);
+	close(fd);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
 	{ "check", cmd_check },
 	{ "explain", cmd_explain },
+	{ "enroll", cmd_enroll },
+	{ "approvers", cmd_approvers },
+	{ "revoke", cmd_revoke },
 };
 
 int
@@ -213,6 +350,11 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+		sockopt = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
 		usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -29,6 +29,7 @@ need openssh-client  have_cmd ssh
 need sudo            have_cmd sudo
 need e2fsprogs       have_cmd mkfs.ext4
 need util-linux      have_cmd setpriv
+need sqlite3         have_cmd sqlite3
 
 [ -z "$missing" ] && exit 0
 

@@ -1,0 +1,145 @@
+/*
+ * Peers: reading frames, the dispatch permissions, bounded output.
+ *
+ * MUST:
+ * - take identity only from SO_PEERCRED;
+ * - check each frame's header before buffering its payload;
+ * - drop a peer that sends a malformed frame, an unknown type, a type its
+ *   state does not permit, or that lets its output back up past the cap.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "frame.h"
+#include "gk_err.h"
+#include "proto.h"
+
+#define CONN_IN_MAX	(GK_FRAME_HDR + GK_FRAME_MAX)
+
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t w;
+
+	while (!c->dead && gk_buf_avail(&c->out) > 0) {
+		w = send(c->fd, gk_buf_ptr(&c->out), gk_buf_avail(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->dead = 1;
+			break;
+		}
+		gk_buf_consume(&c->out, (size_t)w);
+	}
+	gk_buf_compact(&c->out);
+}
+
+void
+conn_send(struct conn *c, struct gk_msg *m)
+{
+	if (c->dead) {
+		gk_msg_free(m);
+		return;
+	}
+	if (gk_msg_finish(m, &c->out) != 0) {
+		/* A peer that does not read its output is dropped. */
+		c->dead = 1;
+		return;
+	}
+	conn_flush(c);
+}
+
+void
+conn_error(struct conn *c, const char *code, const char *fmt, ...)
+{
+	struct gk_msg m;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gk_msg_begin(&m, GK_T_ERROR);
+	gk_msg_add_str(&m, "code", code);
+	gk_msg_add_str(&m, "message", msg);
+	conn_send(c, &m);
+}
+
+void
+conn_ok(struct conn *c, const char *message)
+{
+	struct gk_msg m;
+
+	gk_msg_begin(&m, GK_T_OK);
+	if (message != NULL)
+		gk_msg_add_str(&m, "message", message);
+	conn_send(c, &m);
+}
+
+void
+waiters_send(struct daemon *d, int64_t id, struct gk_msg *m)
+{
+	struct conn *c;
+	struct gk_buf one;
+
+	/* Frame once, then copy the bytes to each waiter. */
+	gk_buf_init(&one, GK_FRAME_HDR + GK_FRAME_MAX);
+	if (gk_msg_finish(m, &one) != 0) {
+		gk_buf_free(&one);
+		return;
+	}
+	for (c = d->conns; c != NULL; c = c->next) {
+		if (c->dead || c->waiting != id)
+			continue;
+		if (gk_buf_put(&c->out, one.data, one.len) != 0) {
+			c->dead = 1;
+			continue;
+		}
+		conn_flush(c);
+	}
+	gk_buf_free(&one);
+}
+
+int
+peer_sees_all(struct daemon *d, const struct conn *c)
+{
+	struct passwd *pw;
+	struct group *gr;
+	sqlite3_stmt *st;
+	gid_t gids[256];
+	int n = 256, i, r;
+	static const char SQL[] = "SELECT 1 FROM approvers WHERE uid = ?";
+
+	if (c->uid == 0)
+		return 1;
+	st = stmt(d, SQL);
+	sqlite3_bind_int64(st, 1, c->uid);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (r)
+		return 1;
+	if ((gr = getgrnam(d->audit_group)) == NULL)
+		return 0;
+	if (c->gid == gr->gr_gid)
+		return 1;
+	if ((pw = getpwuid(c->uid)) == NULL)
+		return 0;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (gids[i] == gr->gr_gid)
+			return 1;
+	return 0;
+}

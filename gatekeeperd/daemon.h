@@ -1,0 +1,121 @@
+/*
+ * gatekeeperd's shared state. One thread: the event loop owns everything,
+ * including the SQLite handle.
+ */
+#ifndef GK_DAEMON_H
+#define GK_DAEMON_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "msg.h"
+#include "policy.h"
+
+#define CONN_OUT_MAX		(4 * 1024 * 1024)	/* then the peer is dropped */
+#define OUTPUT_KEEP		(64 * 1024)		/* stored per request */
+#define DEFAULT_EXPIRE		3600
+#define CHECKPOINT_EVERY	64			/* records */
+#define CHECKPOINT_SECONDS	60
+
+enum watch_kind { W_LISTEN, W_SIGNAL, W_CONN, W_JOB_OUT, W_JOB_ERR };
+
+struct watch {
+	enum watch_kind	 kind;
+	void		*ptr;
+};
+
+struct conn {
+	struct watch	 w;
+	int		 fd;
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	char		 name[64];	/* the peer's user name (or uid) */
+	struct gk_buf	 in, out;
+	int64_t		 waiting;	/* request this peer waits on, 0 none */
+	int		 closing;	/* close once out is drained */
+	int		 dead;
+	struct conn	*next;
+};
+
+struct job {
+	struct watch	 wout, werr;
+	int64_t		 id;
+	pid_t		 pid;
+	int		 outfd, errfd;
+	int		 exited, status;
+	struct gk_buf	 output;	/* first OUTPUT_KEEP bytes */
+	size_t		 total;
+	crypto_generichash_blake2b_state *hash;
+	struct job	*next;
+};
+
+struct daemon {
+	const char	*sockpath, *statedir, *policydir, *confpath;
+	int		 foreground;
+	sqlite3		*db;
+	struct gk_policy *policy;
+	int		 lfd, epfd, sigfd;
+	uint8_t		 sk[64], pk[32];
+	char		 host[96];
+	char		 audit_group[64];
+	struct conn	*conns;
+	struct job	*jobs;
+	int64_t		 seq;		/* last audit record */
+	uint8_t		 head[GK_DIGEST_LEN];
+	int64_t		 cp_seq, cp_time;
+	int		 stop, reload;
+};
+
+/* log.c */
+void	dlog(struct daemon *, int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* store.c */
+int	store_open(struct daemon *);
+void	store_close(struct daemon *);
+sqlite3_stmt *stmt(struct daemon *, const char *sql);
+int	store_begin(struct daemon *);
+int	store_commit(struct daemon *);
+void	store_rollback(struct daemon *);
+/* Appends an audit record inside the open transaction. */
+int	audit_append(struct daemon *, const char *event, int64_t uid,
+	    const char *user, int64_t request, const char *session,
+	    const char *command, const char *detail);
+/* One record in its own transaction. */
+int	audit_event(struct daemon *, const char *event, int64_t uid,
+	    const char *user, int64_t request, const char *session,
+	    const char *command, const char *detail);
+void	checkpoint_maybe(struct daemon *, int force);
+int	checkpoint_line(struct daemon *, char *out, size_t n);
+
+/* conn.c */
+void	conn_send(struct conn *, struct gk_msg *);
+void	conn_error(struct conn *, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	conn_ok(struct conn *, const char *message);
+void	waiters_send(struct daemon *, int64_t id, struct gk_msg *);
+int	peer_sees_all(struct daemon *, const struct conn *);
+
+/* requests.c */
+void	handle_message(struct daemon *, struct conn *, struct gk_msg *);
+void	requests_tick(struct daemon *);
+void	requests_recover(struct daemon *);
+int	request_set_state(struct daemon *, int64_t id, const char *state);
+void	request_end(struct daemon *, int64_t id, const char *state,
+	    const char *by, const char *message);
+
+/* exec.c */
+void	exec_start(struct daemon *, int64_t id);
+void	job_readable(struct daemon *, struct job *, int fd);
+void	jobs_reap(struct daemon *);
+int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);
+int	exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN],
+	    char *why, size_t whylen);
+
+#endif

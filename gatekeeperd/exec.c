@@ -1,0 +1,466 @@
+/*
+ * Running approved commands (DESIGN.md section 6).
+ *
+ * MUST:
+ * - run what was approved: re-check the executable's content hash, the
+ *   cwd and the canonical path arguments, and refuse (audited) on change;
+ * - open the executable once and execute that fd;
+ * - make "running" and its audit record durable before exec, so a crash
+ *   can never lead to a second run;
+ * - build the environment from scratch, stdin from /dev/null, every other
+ *   fd closed, identity set with setgroups/setresgid/setresuid and checked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "escape.h"
+#include "gk_err.h"
+#include "proto.h"
+#include "reqrow.h"
+#include "safefile.h"
+
+int
+hash_fd(int fd, uint8_t out[GK_DIGEST_LEN])
+{
+	crypto_generichash_state h;
+	uint8_t buf[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	crypto_generichash_init(&h, NULL, 0, GK_DIGEST_LEN);
+	for (;;) {
+		n = pread(fd, buf, sizeof(buf), off);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return GK_ERR_SYSTEM;
+		}
+		if (n == 0)
+			break;
+		crypto_generichash_update(&h, buf, (size_t)n);
+		off += n;
+	}
+	crypto_generichash_final(&h, out, GK_DIGEST_LEN);
+	return 0;
+}
+
+int
+exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN], char *why,
+    size_t whylen)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	*fdp = -1;
+	/* The path may be a root-owned symlink (mkfs.ext4 -> mke2fs); what
+	 * is judged and run is the file it leads to, opened once. */
+	if (realpath(path, real) == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (gk_safe_ancestors(real, why, whylen) != 0)
+		return -1;
+	if ((fd = gk_safe_open(real, 0, 0, S_IWGRP | S_IWOTH, &st, why,
+	    whylen)) < 0)
+		return -1;
+	if (!(st.st_mode & S_IXUSR)) {
+		snprintf(why, whylen, "%s: not executable", real);
+		close(fd);
+		return -1;
+	}
+	if (hash_fd(fd, hash) != 0) {
+		snprintf(why, whylen, "%s: cannot read", real);
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* What changed since approval, or NULL when nothing did. */
+static const char *
+changed_since(const struct gk_reqrow *row, int *fdp)
+{
+	static char why[600];
+	uint8_t hash[GK_DIGEST_LEN];
+	char canon[PATH_MAX], buf[PATH_MAX];
+	const char *v;
+	size_t i, k, n = 0;
+
+	if (exe_check(row->exe, fdp, hash, why, sizeof(why)) != 0)
+		return why;
+	if (sodium_memcmp(hash, row->exe_hash, GK_DIGEST_LEN) != 0) {
+		snprintf(why, sizeof(why), "the program %s changed since approval",
+		    row->exe);
+		return why;
+	}
+	if (gk_canon_path("/", row->cwd, canon, sizeof(canon)) != 0 ||
+	    strcmp(canon, row->cwd) != 0) {
+		snprintf(why, sizeof(why), "the working directory %s now leads "
+		    "elsewhere", row->cwd);
+		return why;
+	}
+	for (k = 0; k < 2; k++) {
+		for (i = 1; i < row->argc; i++) {
+			v = k == 0 ? row->argv[i] : gk_path_value(row->argv[i]);
+			if (v == NULL)
+				continue;
+			if (n >= row->npaths ||
+			    gk_canon_path(row->cwd, v, buf, sizeof(buf)) != 0 ||
+			    strcmp(buf, row->paths[n]) != 0) {
+				snprintf(why, sizeof(why), "argument %zu now leads "
+				    "elsewhere than when it was approved", i);
+				return why;
+			}
+			n++;
+		}
+	}
+	if (n != row->npaths) {
+		snprintf(why, sizeof(why), "the arguments changed");
+		return why;
+	}
+	return NULL;
+}
+
+static void
+refuse(struct daemon *d, const struct gk_reqrow *row, const char *why)
+{
+	char detail[800], *command = gk_escape_argv(row->argc, row->argv);
+
+	snprintf(detail, sizeof(detail), "state=%s why=%s", GK_ST_REFUSED, why);
+	for (char *p = detail; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = '?';
+	if (store_begin(d) == 0) {
+		if (request_set_state(d, row->id, GK_ST_REFUSED) != 0 ||
+		    audit_append(d, "exec-refused", 0, "root", row->id,
+		    row->session, command ? command : "", detail) != 0)
+			store_rollback(d);
+		else
+			store_commit(d);
+	}
+	free(command);
+	dlog(d, LOG_WARNING, "request %lld refused at exec time: %s",
+	    (long long)row->id, why);
+	request_end(d, row->id, GK_ST_REFUSED, NULL, why);
+}
+
+static void __attribute__((noreturn))
+child(const struct gk_reqrow *row, const struct passwd *pw, int exefd,
+    int outfd, int errfd)
+{
+	char e_path[] = "PATH=" GK_SECURE_PATH, e_home[PATH_MAX + 8];
+	char e_user[80], e_logname[90], e_id[40], e_req[90], e_lang[] = "LANG=C.UTF-8";
+	char *envp[8], real[PATH_MAX];
+	sigset_t none;
+	int null, i;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
+	setsid();
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1 ||
+	    dup2(exefd, 3) == -1)
+		_exit(126);
+	/* fd 3 stays open across exec: a #! script is run through /dev/fd/3. */
+	if (syscall(SYS_close_range, 4U, ~0U, 0U) == -1)
+		for (i = 4; i < 65536; i++)
+			close(i);
+	if (setgroups(0, NULL) == -1 || initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		dprintf(2, "gatekeeperd: cannot become %s\n", pw->pw_name);
+		_exit(126);
+	}
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
+	    getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
+	    (pw->pw_uid != 0 && setuid(0) != -1)) {
+		dprintf(2, "gatekeeperd: identity change did not hold\n");
+		_exit(126);
+	}
+	if (chdir(row->cwd) == -1 || getcwd(real, sizeof(real)) == NULL ||
+	    strcmp(real, row->cwd) != 0) {
+		dprintf(2, "gatekeeperd: the working directory changed\n");
+		_exit(126);
+	}
+	snprintf(e_home, sizeof(e_home), "HOME=%s", pw->pw_dir);
+	snprintf(e_user, sizeof(e_user), "USER=%s", pw->pw_name);
+	snprintf(e_logname, sizeof(e_logname), "LOGNAME=%s", pw->pw_name);
+	snprintf(e_id, sizeof(e_id), "GK_REQUEST_ID=%lld", (long long)row->id);
+	snprintf(e_req, sizeof(e_req), "GK_REQUESTER=%s", row->user);
+	envp[0] = e_path;
+	envp[1] = e_home;
+	envp[2] = e_lang;
+	envp[3] = e_user;
+	envp[4] = e_logname;
+	envp[5] = e_id;
+	envp[6] = e_req;
+	envp[7] = NULL;
+	syscall(SYS_execveat, 3, "", row->argv, envp, AT_EMPTY_PATH);
+	dprintf(2, "gatekeeperd: exec %s: %s\n", row->exe, strerror(errno));
+	_exit(127);
+}
+
+static const char SQL_RUNNING_STATE[] =
+    "UPDATE requests SET state = 'running' WHERE id = ? AND state = 'approved'";
+
+void
+exec_start(struct daemon *d, int64_t id)
+{
+	struct gk_reqrow row;
+	struct passwd *pw, pwcopy;
+	struct epoll_event ev;
+	struct job *j = NULL;
+	sqlite3_stmt *st;
+	const char *why;
+	char *command = NULL, detail[200];
+	int exefd = -1, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	pid_t pid;
+
+	if (gk_reqrow_load(d->db, id, &row) != 0)
+		return;
+	if (strcmp(row.state, GK_ST_APPROVED) != 0)
+		goto out;
+	if ((why = changed_since(&row, &exefd)) != NULL) {
+		refuse(d, &row, why);
+		goto out;
+	}
+	if ((pw = getpwnam(row.run_as)) == NULL) {
+		refuse(d, &row, "the run-as user no longer exists");
+		goto out;
+	}
+	pwcopy = *pw;
+	if ((command = gk_escape_argv(row.argc, row.argv)) == NULL ||
+	    (j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->hash = malloc(sizeof(*j->hash))) == NULL ||
+	    pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1) {
+		dlog(d, LOG_ERR, "request %lld: cannot start: %s", (long long)id,
+		    strerror(errno));
+		goto out;
+	}
+	/* Durable before exec: after a crash this request is "interrupted",
+	 * never run again. */
+	snprintf(detail, sizeof(detail), "state=running run_as=%s", row.run_as);
+	if (store_begin(d) != 0)
+		goto out;
+	st = stmt(d, SQL_RUNNING_STATE);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1 ||
+	    audit_append(d, "exec-start", pwcopy.pw_uid, row.run_as, id,
+	    row.session, command, detail) != 0) {
+		sqlite3_reset(st);
+		store_rollback(d);
+		goto out;
+	}
+	sqlite3_reset(st);
+	if (store_commit(d) != 0)
+		goto out;
+	if ((pid = fork()) == -1) {
+		dlog(d, LOG_ERR, "fork: %s", strerror(errno));
+		/* Nothing ran: say so, durably. */
+		if (store_begin(d) == 0) {
+			if (request_set_state(d, id, GK_ST_FAILED) != 0 ||
+			    audit_append(d, "exec-end", 0, "root", id, row.session,
+			    command, "state=failed why=fork-failed") != 0)
+				store_rollback(d);
+			else
+				store_commit(d);
+		}
+		request_end(d, id, GK_ST_FAILED, NULL, "the daemon could not fork");
+		goto out;
+	}
+	if (pid == 0)
+		child(&row, &pwcopy, exefd, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	close(exefd);
+	exefd = -1;
+	j->id = id;
+	j->pid = pid;
+	j->outfd = out[0];
+	j->errfd = err[0];
+	j->status = -1;
+	out[0] = err[0] = -1;
+	gk_buf_init(&j->output, OUTPUT_KEEP);
+	crypto_generichash_init(j->hash, NULL, 0, GK_DIGEST_LEN);
+	fcntl(j->outfd, F_SETFL, O_NONBLOCK);
+	fcntl(j->errfd, F_SETFL, O_NONBLOCK);
+	j->wout.kind = W_JOB_OUT;
+	j->wout.ptr = j;
+	j->werr.kind = W_JOB_ERR;
+	j->werr.ptr = j;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &j->wout;
+	epoll_ctl(d->epfd, EPOLL_CTL_ADD, j->outfd, &ev);
+	ev.data.ptr = &j->werr;
+	epoll_ctl(d->epfd, EPOLL_CTL_ADD, j->errfd, &ev);
+	j->next = d->jobs;
+	d->jobs = j;
+	j = NULL;
+	dlog(d, LOG_NOTICE, "request %lld: running %s as %s (pid %ld)",
+	    (long long)id, command, row.run_as, (long)pid);
+ out:
+	if (j != NULL) {
+		free(j->hash);
+		free(j);
+	}
+	if (exefd != -1)
+		close(exefd);
+	if (out[0] != -1)
+		close(out[0]);
+	if (out[1] != -1)
+		close(out[1]);
+	if (err[0] != -1)
+		close(err[0]);
+	if (err[1] != -1)
+		close(err[1]);
+	free(command);
+	gk_reqrow_free(&row);
+}
+
+void
+job_readable(struct daemon *d, struct job *j, int fd)
+{
+	uint8_t buf[16384];
+	struct gk_msg m;
+	size_t keep;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			if (fd == j->outfd)
+				j->outfd = -1;
+			else
+				j->errfd = -1;
+			return;
+		}
+		crypto_generichash_update(j->hash, buf, (size_t)n);
+		j->total += (size_t)n;
+		keep = gk_buf_avail(&j->output) < OUTPUT_KEEP ?
+		    OUTPUT_KEEP - gk_buf_avail(&j->output) : 0;
+		if (keep > 0)
+			gk_buf_put(&j->output, buf, (size_t)n < keep ? (size_t)n : keep);
+		gk_msg_begin(&m, GK_T_OUTPUT);
+		gk_msg_add_u64(&m, "stream", fd == j->outfd ? 1 : 2);
+		gk_msg_add(&m, "data", buf, (size_t)n);
+		waiters_send(d, j->id, &m);
+	}
+}
+
+static const char SQL_FINISH[] =
+    "UPDATE requests SET state = ?, status = ?, output = ? WHERE id = ?";
+
+static void
+job_finish(struct daemon *d, struct job *j)
+{
+	struct gk_reqrow row;
+	struct gk_msg m;
+	struct conn *c;
+	sqlite3_stmt *st;
+	uint8_t h[GK_DIGEST_LEN];
+	char hex[65], detail[300], *command = NULL;
+	const char *state;
+	int status;
+
+	if (WIFEXITED(j->status))
+		status = WEXITSTATUS(j->status);
+	else
+		status = 128 + WTERMSIG(j->status);
+	state = status == 0 ? GK_ST_DONE : GK_ST_FAILED;
+	crypto_generichash_final(j->hash, h, GK_DIGEST_LEN);
+	gk_hex(h, sizeof(h), hex);
+	snprintf(detail, sizeof(detail), "state=%s status=%d output_bytes=%zu "
+	    "output_hash=%s", state, status, j->total, hex);
+	if (gk_reqrow_load(d->db, j->id, &row) == 0) {
+		command = gk_escape_argv(row.argc, row.argv);
+		if (store_begin(d) == 0) {
+			st = stmt(d, SQL_FINISH);
+			sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, status);
+			sqlite3_bind_blob(st, 3, j->output.data ?
+			    (const void *)j->output.data : "",
+			    (int)gk_buf_avail(&j->output), SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, j->id);
+			if (sqlite3_step(st) != SQLITE_DONE ||
+			    audit_append(d, "exec-end", 0, "root", j->id,
+			    row.session, command ? command : "", detail) != 0) {
+				sqlite3_reset(st);
+				store_rollback(d);
+			} else {
+				sqlite3_reset(st);
+				store_commit(d);
+			}
+		}
+		gk_reqrow_free(&row);
+	}
+	free(command);
+	dlog(d, LOG_NOTICE, "request %lld: %s, exit status %d", (long long)j->id,
+	    state, status);
+	gk_msg_begin(&m, GK_T_EXIT);
+	gk_msg_add_i64(&m, "id", j->id);
+	gk_msg_add_str(&m, "state", state);
+	gk_msg_add_i64(&m, "status", status);
+	waiters_send(d, j->id, &m);
+	for (c = d->conns; c != NULL; c = c->next)
+		if (c->waiting == j->id)
+			c->waiting = 0;
+}
+
+void
+jobs_reap(struct daemon *d)
+{
+	struct job **pp, *j;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (j = d->jobs; j != NULL; j = j->next)
+			if (j->pid == pid) {
+				j->exited = 1;
+				j->status = status;
+			}
+	}
+	pp = &d->jobs;
+	while ((j = *pp) != NULL) {
+		/* Finish once the child is gone and its pipes are drained. */
+		if (j->exited && j->outfd != -1)
+			job_readable(d, j, j->outfd);
+		if (j->exited && j->errfd != -1)
+			job_readable(d, j, j->errfd);
+		if (!j->exited || j->outfd != -1 || j->errfd != -1) {
+			pp = &j->next;
+			continue;
+		}
+		job_finish(d, j);
+		*pp = j->next;
+		gk_buf_free(&j->output);
+		free(j->hash);
+		free(j);
+	}
+}

@@ -1,0 +1,1318 @@
+/*
+ * Requests and approvals: the state machine (DESIGN.md sections 5 and 7).
+ *
+ * MUST:
+ * - take the requester and the approver from SO_PEERCRED (a root peer
+ *   alone may name the requester);
+ * - accept an approval only when every check of section 5 holds, and
+ *   commit the counter update, the approval and its audit record in one
+ *   transaction before answering;
+ * - spend nothing on a refused approval, and keep its OTP nowhere;
+ * - recompute the request digest from the stored fields, never trust a
+ *   stored or sent digest.
+ */
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "daemon.h"
+#include "escape.h"
+#include "gk_err.h"
+#include "otp.h"
+#include "proto.h"
+#include "reqrow.h"
+
+#define ID_MAX		((uint64_t)INT64_MAX)
+
+static int
+state_is(const char *s, const char *want)
+{
+	return strcmp(s, want) == 0;
+}
+
+/* The groups of a user, by name; none for an unknown user. */
+static char **
+groups_of(const char *user, gid_t gid, size_t *n)
+{
+	struct group *gr;
+	gid_t gids[256];
+	char **v;
+	int ng = 256, i, k = 0;
+
+	*n = 0;
+	if (getgrouplist(user, gid, gids, &ng) == -1)
+		ng = 0;
+	if ((v = calloc((size_t)ng + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < ng; i++)
+		if ((gr = getgrgid(gids[i])) != NULL &&
+		    (v[k] = strdup(gr->gr_name)) != NULL)
+			k++;
+	*n = (size_t)k;
+	return v;
+}
+
+/* "ssh=ADDR tty=TTY" from the RUN message, spaces and controls removed. */
+static void
+session_of(const struct gk_msg *m, char *out, size_t n)
+{
+	const char *ssh = gk_msg_str(m, "ssh"), *tty = gk_msg_str(m, "tty");
+	const char *sess = gk_msg_str(m, "session");
+	char a[128] = "", t[64] = "", s[64] = "";
+	size_t i, k;
+
+	for (i = k = 0; ssh && ssh[i] && k + 1 < sizeof(a); i++)
+		if (ssh[i] > ' ' && ssh[i] < 0x7f)
+			a[k++] = ssh[i] == ' ' ? '_' : ssh[i];
+		else if (ssh[i] == ' ' && k + 1 < sizeof(a))
+			a[k++] = ',';
+	a[k] = '\0';
+	for (i = k = 0; tty && tty[i] && k + 1 < sizeof(t); i++)
+		if (tty[i] > ' ' && tty[i] < 0x7f)
+			t[k++] = tty[i];
+	t[k] = '\0';
+	for (i = k = 0; sess && sess[i] && k + 1 < sizeof(s); i++)
+		if (sess[i] > ' ' && sess[i] < 0x7f)
+			s[k++] = sess[i];
+	s[k] = '\0';
+	snprintf(out, n, "%s%s%s%s%s%s", a[0] ? "ssh=" : "", a,
+	    t[0] ? (a[0] ? " tty=" : "tty=") : "", t,
+	    s[0] ? (a[0] || t[0] ? " session=" : "session=") : "", s);
+}
+
+static void
+send_decision(struct conn *c, const char *action, const struct gk_rule *r,
+    const char *why, const char *exe)
+{
+	struct gk_msg m;
+
+	gk_msg_begin(&m, GK_T_DECISION);
+	gk_msg_add_str(&m, "action", action);
+	if (r != NULL) {
+		gk_msg_add_str(&m, "rule", r->label);
+		gk_msg_add_str(&m, "file", r->file);
+		gk_msg_add_u64(&m, "line", (uint64_t)r->line);
+	}
+	if (why != NULL && *why != '\0')
+		gk_msg_add_str(&m, "why", why);
+	if (exe != NULL)
+		gk_msg_add_str(&m, "exe", exe);
+	conn_send(c, &m);
+}
+
+static const char SQL_NEXT_ID[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM requests";
+static const char SQL_REQ_INSERT[] =
+    "INSERT INTO requests(id, state, host, nonce, uid, user, argv, exe, "
+    "exe_hash, cwd, paths, run_as, rule, need, set_name, members, reason, "
+    "created, expires, delay, run_at, digest, status, session) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)";
+
+static void
+bind_list(sqlite3_stmt *st, int i, struct gk_buf *b, size_t n, char *const *v)
+{
+	gk_buf_init(b, 8 * 1024 * 1024);
+	gk_strlist_encode(b, n, v);
+	sqlite3_bind_blob(st, i, b->data ? (const void *)b->data : "", (int)b->len,
+	    SQLITE_STATIC);
+}
+
+static void
+deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
+    const char *session, const char *command, const struct gk_rule *r,
+    const char *why)
+{
+	char detail[900];
+
+	snprintf(detail, sizeof(detail), "rule=%s why=%s",
+	    r != NULL ? r->label : "-", why);
+	for (char *p = detail; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = '?';
+	audit_event(d, "deny", uid, user, 0, session, command, detail);
+	send_decision(c, "deny", r, why, NULL);
+}
+
+static void
+h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_request_fields f;
+	struct gk_decision dec;
+	struct gk_query q;
+	struct passwd *pw;
+	struct gk_buf bargv, bpaths, bmem;
+	const struct gk_rule *r;
+	const char *cwd = gk_msg_str(m, "cwd"), *reason = gk_msg_str(m, "reason");
+	const char *named = gk_msg_str(m, "user"), *run_as;
+	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
+	char ccwd[PATH_MAX], session[300], why[512], detail[600];
+	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
+	uint8_t digest[GK_DIGEST_LEN];
+	size_t argc = 0, ngroups = 0, i;
+	int64_t uid, id, now = time(NULL), expire;
+	gid_t gid;
+	sqlite3_stmt *st;
+	int exefd = -1;
+
+	memset(&dec, 0, sizeof(dec));
+	memset(&bargv, 0, sizeof(bargv));
+	memset(&bpaths, 0, sizeof(bpaths));
+	memset(&bmem, 0, sizeof(bmem));
+	if ((argv = gk_msg_strv(m, "arg", &argc)) == NULL || argc == 0 ||
+	    argc > 4096 || cwd == NULL || cwd[0] != '/') {
+		conn_error(c, GK_E_BAD, "a command needs its arguments and an "
+		    "absolute working directory");
+		goto out;
+	}
+	if (reason == NULL)
+		reason = "";
+	/* Who asks: the peer, or for a root peer (the PAM module) the user
+	 * it names. */
+	uid = c->uid;
+	gid = c->gid;
+	snprintf(user, sizeof(user), "%s", c->name);
+	if (named != NULL && *named != '\0') {
+		if (c->uid != 0) {
+			conn_error(c, GK_E_DENIED, "only root may name the "
+			    "requesting user");
+			goto out;
+		}
+		if ((pw = getpwnam(named)) == NULL) {
+			conn_error(c, GK_E_BAD, "unknown user");
+			goto out;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	}
+	session_of(m, session, sizeof(session));
+	if ((command = gk_escape_argv(argc, argv)) == NULL)
+		goto oom;
+	if (gk_canon_path("/", cwd, ccwd, sizeof(ccwd)) != 0) {
+		deny_run(d, c, uid, user, session, command, NULL,
+		    "the working directory cannot be resolved");
+		goto out;
+	}
+	if ((groups = groups_of(user, gid, &ngroups)) == NULL)
+		goto oom;
+	memset(&q, 0, sizeof(q));
+	q.user = user;
+	q.uid = (uid_t)uid;
+	q.groups = groups;
+	q.ngroups = ngroups;
+	q.argc = argc;
+	q.argv = argv;
+	q.cwd = ccwd;
+	if (gk_policy_decide(d->policy, &q, &dec) != 0)
+		goto oom;
+	r = dec.rule;
+	switch (dec.action) {
+	case GK_ACT_DENY:
+		deny_run(d, c, uid, user, session, command, r,
+		    r != NULL ? "denied by policy" : dec.why);
+		goto out;
+	case GK_ACT_LOCAL:
+		snprintf(detail, sizeof(detail), "rule=%s", r->label);
+		if (audit_event(d, "local", uid, user, 0, session, command,
+		    detail) != 0) {
+			conn_error(c, GK_E_INTERNAL, "cannot write the audit log");
+			goto out;
+		}
+		send_decision(c, "local", r, NULL, dec.exe);
+		goto out;
+	case GK_ACT_ALLOW:
+	case GK_ACT_APPROVE:
+		break;
+	}
+	if (!dec.installed || dec.exe == NULL) {
+		deny_run(d, c, uid, user, session, command, r,
+		    "the program is not installed on this host");
+		goto out;
+	}
+	if (r->reason && *reason == '\0') {
+		deny_run(d, c, uid, user, session, command, r,
+		    "this rule needs a reason (gk-shell: set GK_REASON)");
+		goto out;
+	}
+	run_as = r->as_user != NULL ? r->as_user : "root";
+	if (getpwnam(run_as) == NULL) {
+		deny_run(d, c, uid, user, session, command, r,
+		    "the rule's run-as user does not exist here");
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	if (exe_check(dec.exe, &exefd, f.exe_hash, why, sizeof(why)) != 0) {
+		deny_run(d, c, uid, user, session, command, r, why);
+		goto out;
+	}
+	close(exefd);
+
+	if (store_begin(d) != 0)
+		goto dberr;
+	st = stmt(d, SQL_NEXT_ID);
+	id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (id <= 0)
+		goto dbroll;
+	expire = r->action == GK_ACT_APPROVE ?
+	    (r->expire > 0 ? r->expire : DEFAULT_EXPIRE) : 0;
+	f.host_id = d->host;
+	f.number = (uint64_t)id;
+	randombytes_buf(f.nonce, sizeof(f.nonce));
+	f.uid = (uint32_t)uid;
+	f.user = user;
+	f.argc = argc;
+	f.argv = argv;
+	f.exe_path = dec.exe;
+	f.cwd = ccwd;
+	f.npaths = dec.npaths;
+	f.paths = dec.paths;
+	f.run_as = run_as;
+	f.rule = r->label;
+	f.reason = reason;
+	f.created = now;
+	f.expires = now + expire;
+	if (gk_request_digest(&f, digest) != 0)
+		goto dbroll;
+	gk_fingerprint(digest, fp);
+	gk_hex(digest, sizeof(digest), hexd);
+
+	st = stmt(d, SQL_REQ_INSERT);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
+	    GK_ST_APPROVED, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->host, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, f.nonce, GK_NONCE_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, uid);
+	sqlite3_bind_text(st, 6, user, -1, SQLITE_STATIC);
+	bind_list(st, 7, &bargv, argc, argv);
+	sqlite3_bind_text(st, 8, dec.exe, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, f.exe_hash, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, ccwd, -1, SQLITE_STATIC);
+	bind_list(st, 11, &bpaths, dec.npaths, dec.paths);
+	sqlite3_bind_text(st, 12, run_as, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, r->label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, r->action == GK_ACT_APPROVE ? r->need : 0);
+	if (r->action == GK_ACT_APPROVE) {
+		const struct gk_approver_set *set = &d->policy->sets[r->set];
+
+		sqlite3_bind_text(st, 15, set->name, -1, SQLITE_STATIC);
+		bind_list(st, 16, &bmem, set->nmembers, set->members);
+	} else {
+		sqlite3_bind_text(st, 15, "", -1, SQLITE_STATIC);
+		bind_list(st, 16, &bmem, 0, NULL);
+	}
+	sqlite3_bind_text(st, 17, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 18, now);
+	sqlite3_bind_int64(st, 19, now + expire);
+	sqlite3_bind_int64(st, 20, r->delay);
+	sqlite3_bind_int64(st, 21, 0);
+	sqlite3_bind_blob(st, 22, digest, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 23, session, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dlog(d, LOG_ERR, "insert request: %s", sqlite3_errmsg(d->db));
+		sqlite3_reset(st);
+		goto dbroll;
+	}
+	sqlite3_reset(st);
+	snprintf(detail, sizeof(detail), "rule=%s action=%s need=%lld set=%s "
+	    "fingerprint=%s digest=%s state=%s", r->label,
+	    gk_action_name(r->action),
+	    (long long)(r->action == GK_ACT_APPROVE ? r->need : 0),
+	    r->action == GK_ACT_APPROVE ? d->policy->sets[r->set].name : "-",
+	    fp, hexd, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
+	    GK_ST_APPROVED);
+	if (audit_append(d, "request", uid, user, id, session, command,
+	    detail) != 0)
+		goto dbroll;
+	if (store_commit(d) != 0)
+		goto dberr;
+
+	send_decision(c, gk_action_name(r->action), r, NULL, dec.exe);
+	c->waiting = id;
+	if (r->action == GK_ACT_APPROVE) {
+		const struct gk_approver_set *set = &d->policy->sets[r->set];
+		struct gk_msg rm;
+
+		gk_msg_begin(&rm, GK_T_REQUEST);
+		gk_msg_add_i64(&rm, "id", id);
+		gk_msg_add_str(&rm, "fingerprint", fp);
+		gk_msg_add_str(&rm, "rule", r->label);
+		gk_msg_add_u64(&rm, "need", r->need);
+		gk_msg_add_str(&rm, "set", set->name);
+		for (i = 0; i < set->nmembers; i++)
+			gk_msg_add_str(&rm, "approver", set->members[i]);
+		gk_msg_add_i64(&rm, "expires", now + expire);
+		conn_send(c, &rm);
+		dlog(d, LOG_NOTICE, "request %lld by %s: %s (rule %s, needs %u "
+		    "of %s)", (long long)id, user, command, r->label, r->need,
+		    set->name);
+	} else
+		exec_start(d, id);
+	goto out;
+ dbroll:
+	store_rollback(d);
+ dberr:
+	conn_error(c, GK_E_INTERNAL, "cannot record the request");
+	goto out;
+ oom:
+	conn_error(c, GK_E_INTERNAL, "out of memory");
+ out:
+	gk_buf_free(&bargv);
+	gk_buf_free(&bpaths);
+	gk_buf_free(&bmem);
+	gk_decision_free(&dec);
+	if (groups != NULL) {
+		for (i = 0; i < ngroups; i++)
+			free(groups[i]);
+		free(groups);
+	}
+	free(command);
+	free(argv);
+}
+
+static int
+get_id(struct conn *c, const struct gk_msg *m, int64_t *id)
+{
+	uint64_t v;
+
+	if (gk_msg_u64(m, "id", ID_MAX, &v) != 0 || v == 0) {
+		conn_error(c, GK_E_BAD, "a request number is needed");
+		return -1;
+	}
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* Loads request id if the peer may see it; reports the error if not. */
+static int
+load_visible(struct daemon *d, struct conn *c, int64_t id, struct gk_reqrow *row)
+{
+	int r;
+
+	if ((r = gk_reqrow_load(d->db, id, row)) != 0) {
+		conn_error(c, r == GK_ERR_NOTFOUND ? GK_E_NOTFOUND : GK_E_INTERNAL,
+		    "request %lld %s", (long long)id, r == GK_ERR_NOTFOUND ?
+		    "does not exist" : "cannot be read");
+		return -1;
+	}
+	if (row->uid != (int64_t)c->uid && !peer_sees_all(d, c)) {
+		gk_reqrow_free(row);
+		conn_error(c, GK_E_NOTFOUND, "request %lld does not exist",
+		    (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+static const char SQL_COUNT_APPROVALS[] =
+    "SELECT count(*) FROM approvals WHERE request = ? AND decision = 'approve'";
+
+static int64_t
+count_approvals(struct daemon *d, int64_t id)
+{
+	sqlite3_stmt *st = stmt(d, SQL_COUNT_APPROVALS);
+	int64_t n;
+
+	sqlite3_bind_int64(st, 1, id);
+	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return n;
+}
+
+static void
+send_progress(struct daemon *d, struct conn *c, const struct gk_reqrow *row,
+    const char *by)
+{
+	struct gk_msg m;
+
+	gk_msg_begin(&m, GK_T_PROGRESS);
+	gk_msg_add_i64(&m, "id", row->id);
+	gk_msg_add_str(&m, "state", row->state);
+	gk_msg_add_i64(&m, "approvals", count_approvals(d, row->id));
+	gk_msg_add_i64(&m, "need", row->need);
+	gk_msg_add_i64(&m, "expires", row->expires);
+	if (row->run_at > 0)
+		gk_msg_add_i64(&m, "run_at", row->run_at);
+	if (by != NULL)
+		gk_msg_add_str(&m, "by", by);
+	if (c != NULL)
+		conn_send(c, &m);
+	else
+		waiters_send(d, row->id, &m);
+}
+
+static const char SQL_OUTPUT[] = "SELECT output FROM requests WHERE id = ?";
+
+static void
+h_wait(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_reqrow row;
+	struct gk_msg x;
+	sqlite3_stmt *st;
+	int64_t id;
+
+	if (get_id(c, m, &id) != 0 || load_visible(d, c, id, &row) != 0)
+		return;
+	if (state_is(row.state, GK_ST_PENDING) ||
+	    state_is(row.state, GK_ST_APPROVED) ||
+	    state_is(row.state, GK_ST_RUNNING)) {
+		c->waiting = id;
+		send_progress(d, c, &row, NULL);
+	} else if (state_is(row.state, GK_ST_DONE) ||
+	    state_is(row.state, GK_ST_FAILED)) {
+		st = stmt(d, SQL_OUTPUT);
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_bytes(st, 0) > 0) {
+			gk_msg_begin(&x, GK_T_OUTPUT);
+			gk_msg_add_u64(&x, "stream", 1);
+			gk_msg_add(&x, "data", sqlite3_column_blob(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+			conn_send(c, &x);
+		}
+		sqlite3_reset(st);
+		gk_msg_begin(&x, GK_T_EXIT);
+		gk_msg_add_i64(&x, "id", id);
+		gk_msg_add_str(&x, "state", row.state);
+		gk_msg_add_i64(&x, "status", row.status < 0 ? 1 : row.status);
+		conn_send(c, &x);
+	} else {
+		gk_msg_begin(&x, GK_T_END);
+		gk_msg_add_i64(&x, "id", id);
+		gk_msg_add_str(&x, "state", row.state);
+		gk_msg_add_str(&x, "message", row.state);
+		conn_send(c, &x);
+	}
+	gk_reqrow_free(&row);
+}
+
+static const char SQL_SET_STATE[] = "UPDATE requests SET state = ? WHERE id = ?";
+
+int
+request_set_state(struct daemon *d, int64_t id, const char *state)
+{
+	sqlite3_stmt *st = stmt(d, SQL_SET_STATE);
+	int r;
+
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	r = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(d->db) == 1 ?
+	    0 : GK_ERR_DB;
+	sqlite3_reset(st);
+	return r;
+}
+
+void
+request_end(struct daemon *d, int64_t id, const char *state, const char *by,
+    const char *message)
+{
+	struct gk_msg m;
+	struct conn *c;
+
+	gk_msg_begin(&m, GK_T_END);
+	gk_msg_add_i64(&m, "id", id);
+	gk_msg_add_str(&m, "state", state);
+	if (by != NULL)
+		gk_msg_add_str(&m, "by", by);
+	gk_msg_add_str(&m, "message", message);
+	waiters_send(d, id, &m);
+	for (c = d->conns; c != NULL; c = c->next)
+		if (c->waiting == id)
+			c->waiting = 0;
+}
+
+/* Moves a request to a final state with its audit record. */
+static int
+finish(struct daemon *d, const struct gk_reqrow *row, const char *state,
+    const char *event, int64_t uid, const char *user, const char *extra)
+{
+	char detail[600];
+	char *command;
+
+	snprintf(detail, sizeof(detail), "state=%s%s%s", state,
+	    extra ? " " : "", extra ? extra : "");
+	if ((command = gk_escape_argv(row->argc, row->argv)) == NULL)
+		return GK_ERR_ALLOC;
+	if (store_begin(d) != 0 || request_set_state(d, row->id, state) != 0 ||
+	    audit_append(d, event, uid, user, row->id, row->session, command,
+	    detail) != 0) {
+		store_rollback(d);
+		free(command);
+		return GK_ERR_DB;
+	}
+	free(command);
+	return store_commit(d);
+}
+
+static void
+h_cancel(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_reqrow row;
+	int64_t id;
+
+	if (get_id(c, m, &id) != 0 || load_visible(d, c, id, &row) != 0)
+		return;
+	if (row.uid != (int64_t)c->uid && c->uid != 0) {
+		conn_error(c, GK_E_DENIED, "only the requester or root may cancel "
+		    "request %lld", (long long)id);
+	} else if (!state_is(row.state, GK_ST_PENDING) &&
+	    !state_is(row.state, GK_ST_APPROVED)) {
+		conn_error(c, GK_E_STATE, "request %lld is %s; it can no longer be "
+		    "cancelled", (long long)id, row.state);
+	} else if (finish(d, &row, GK_ST_CANCELLED, "cancel", c->uid, c->name,
+	    NULL) != 0) {
+		conn_error(c, GK_E_INTERNAL, "cannot record the cancellation");
+	} else {
+		request_end(d, id, GK_ST_CANCELLED, c->name, "cancelled");
+		conn_ok(c, "cancelled");
+	}
+	gk_reqrow_free(&row);
+}
+
+static const char SQL_LIST[] = "SELECT " GK_REQROW_COLUMNS " FROM requests "
+    "WHERE state IN ('pending', 'approved') ORDER BY id";
+
+static void
+h_list(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_reqrow row;
+	struct gk_msg x;
+	sqlite3_stmt *st;
+	char fp[GK_FINGERPRINT_LEN + 1];
+	int all = peer_sees_all(d, c);
+	size_t i;
+
+	(void)m;
+	st = stmt(d, SQL_LIST);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (gk_reqrow_from_stmt(st, &row) != 0)
+			continue;
+		if (all || row.uid == (int64_t)c->uid) {
+			gk_fingerprint(row.digest, fp);
+			gk_msg_begin(&x, GK_T_ITEM);
+			gk_msg_add_i64(&x, "id", row.id);
+			gk_msg_add_str(&x, "state", row.state);
+			gk_msg_add_str(&x, "user", row.user);
+			gk_msg_add_str(&x, "rule", row.rule);
+			gk_msg_add_i64(&x, "need", row.need);
+			gk_msg_add_i64(&x, "approvals",
+			    count_approvals(d, row.id));
+			gk_msg_add_i64(&x, "expires", row.expires);
+			gk_msg_add_str(&x, "fingerprint", fp);
+			for (i = 0; i < row.argc; i++)
+				gk_msg_add_str(&x, "arg", row.argv[i]);
+			gk_reqrow_free(&row);
+			conn_send(c, &x);
+		} else
+			gk_reqrow_free(&row);
+	}
+	sqlite3_reset(st);
+	gk_msg_begin(&x, GK_T_DONE);
+	conn_send(c, &x);
+}
+
+static const char SQL_DECIDED[] =
+    "SELECT approver, decision FROM approvals WHERE request = ? ORDER BY time";
+static const char SQL_APPROVER_BY_UID[] =
+    "SELECT name, pubkey, public_id, private_id, aes_key, counter, use "
+    "FROM approvers WHERE uid = ?";
+
+static void
+h_show(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_reqrow row;
+	struct gk_msg x;
+	sqlite3_stmt *st;
+	char hex[65], fp[GK_FINGERPRINT_LEN + 1], line[200];
+	size_t i;
+	int64_t id;
+
+	if (get_id(c, m, &id) != 0 || load_visible(d, c, id, &row) != 0)
+		return;
+	gk_msg_begin(&x, GK_T_ITEM);
+	gk_msg_add_i64(&x, "id", row.id);
+	gk_msg_add_str(&x, "state", row.state);
+	gk_msg_add_str(&x, "host", row.host);
+	gk_hex(row.nonce, GK_NONCE_LEN, hex);
+	gk_msg_add_str(&x, "nonce", hex);
+	gk_msg_add_i64(&x, "uid", row.uid);
+	gk_msg_add_str(&x, "user", row.user);
+	for (i = 0; i < row.argc; i++)
+		gk_msg_add_str(&x, "arg", row.argv[i]);
+	gk_msg_add_str(&x, "exe", row.exe);
+	gk_hex(row.exe_hash, GK_DIGEST_LEN, hex);
+	gk_msg_add_str(&x, "exe_hash", hex);
+	gk_msg_add_str(&x, "cwd", row.cwd);
+	for (i = 0; i < row.npaths; i++)
+		gk_msg_add_str(&x, "path", row.paths[i]);
+	gk_msg_add_str(&x, "run_as", row.run_as);
+	gk_msg_add_str(&x, "rule", row.rule);
+	gk_msg_add_str(&x, "reason", row.reason);
+	gk_msg_add_i64(&x, "created", row.created);
+	gk_msg_add_i64(&x, "expires", row.expires);
+	gk_hex(row.digest, GK_DIGEST_LEN, hex);
+	gk_msg_add_str(&x, "digest", hex);
+	gk_fingerprint(row.digest, fp);
+	gk_msg_add_str(&x, "fingerprint", fp);
+	gk_msg_add_i64(&x, "need", row.need);
+	gk_msg_add_str(&x, "set", row.set_name);
+	for (i = 0; i < row.nmembers; i++)
+		gk_msg_add_str(&x, "member", row.members[i]);
+	gk_msg_add_i64(&x, "approvals", count_approvals(d, id));
+	gk_msg_add_str(&x, "session", row.session);
+	if (row.status >= 0)
+		gk_msg_add_i64(&x, "status", row.status);
+	st = stmt(d, SQL_DECIDED);
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(line, sizeof(line), "%s=%s",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+		gk_msg_add_str(&x, "decided", line);
+	}
+	sqlite3_reset(st);
+	st = stmt(d, SQL_OUTPUT);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) > 0)
+		gk_msg_add(&x, "output", sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	st = stmt(d, SQL_APPROVER_BY_UID);
+	sqlite3_bind_int64(st, 1, c->uid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gk_msg_add_str(&x, "approver",
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	conn_send(c, &x);
+	gk_reqrow_free(&row);
+}
+
+struct approver {
+	char	 name[64];
+	uint8_t	 pubkey[32];
+	char	 pubid[GK_OTP_PUBID_LEN + 1];
+	uint8_t	 privid[GK_OTP_PRIVID_LEN];
+	uint8_t	 aes[GK_OTP_KEY_LEN];
+	int64_t	 counter, use;
+};
+
+static int
+approver_by_uid(struct daemon *d, uid_t uid, struct approver *a)
+{
+	sqlite3_stmt *st = stmt(d, SQL_APPROVER_BY_UID);
+	int r = -1;
+
+	memset(a, 0, sizeof(*a));
+	sqlite3_bind_int64(st, 1, uid);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 1) == 32 &&
+	    sqlite3_column_bytes(st, 2) == GK_OTP_PUBID_LEN &&
+	    sqlite3_column_bytes(st, 3) == GK_OTP_PRIVID_LEN &&
+	    sqlite3_column_bytes(st, 4) == GK_OTP_KEY_LEN) {
+		snprintf(a->name, sizeof(a->name), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		memcpy(a->pubkey, sqlite3_column_blob(st, 1), 32);
+		memcpy(a->pubid, sqlite3_column_text(st, 2), GK_OTP_PUBID_LEN);
+		memcpy(a->privid, sqlite3_column_blob(st, 3), GK_OTP_PRIVID_LEN);
+		memcpy(a->aes, sqlite3_column_blob(st, 4), GK_OTP_KEY_LEN);
+		a->counter = sqlite3_column_int64(st, 5);
+		a->use = sqlite3_column_int64(st, 6);
+		r = 0;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+static const char SQL_HAS_DECIDED[] =
+    "SELECT 1 FROM approvals WHERE request = ? AND approver = ?";
+static const char SQL_SPEND[] =
+    "UPDATE approvers SET counter = ?, use = ? WHERE name = ? AND "
+    "(counter < ? OR (counter = ? AND use < ?))";
+static const char SQL_APPROVAL_INSERT[] =
+    "INSERT INTO approvals(request, approver, decision, otp, sig, time, reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_APPROVE[] =
+    "UPDATE requests SET state = 'approved', run_at = ? WHERE id = ? AND "
+    "state = 'pending'";
+
+static void
+h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_request_fields f;
+	struct gk_reqrow row;
+	struct approver a;
+	struct gk_buf msg;
+	sqlite3_stmt *st;
+	const char *decision = gk_msg_str(m, "decision");
+	const char *otp = gk_msg_str(m, "otp"), *reason = gk_msg_str(m, "reason");
+	char pubid[GK_OTP_PUBID_LEN + 1], sighex[129], detail[700], *command = NULL;
+	uint8_t sig[64], digest[GK_DIGEST_LEN];
+	uint32_t counter, use;
+	uint64_t when;
+	int64_t id, now = time(NULL), n;
+	enum gk_otp_result o;
+	size_t i;
+	int approve, in_set = 0, done = 0;
+
+	memset(&a, 0, sizeof(a));
+	gk_buf_init(&msg, 4096);
+	if (get_id(c, m, &id) != 0)
+		goto wipe;
+	if (decision == NULL || (strcmp(decision, "approve") != 0 &&
+	    strcmp(decision, "deny") != 0) || otp == NULL ||
+	    gk_msg_bytes(m, "sig", sig, sizeof(sig)) != 0 ||
+	    gk_msg_u64(m, "time", (uint64_t)INT64_MAX, &when) != 0) {
+		conn_error(c, GK_E_BAD, "a decision needs: approve or deny, an "
+		    "OTP, a signature and a time");
+		goto wipe;
+	}
+	if (reason == NULL)
+		reason = "";
+	approve = strcmp(decision, "approve") == 0;
+	if (gk_reqrow_load(d->db, id, &row) != 0) {
+		conn_error(c, GK_E_NOTFOUND, "request %lld does not exist",
+		    (long long)id);
+		goto wipe;
+	}
+	/* 1. who may decide */
+	if (approver_by_uid(d, c->uid, &a) != 0) {
+		conn_error(c, GK_E_DENIED, "you (uid %lu) are not an enrolled "
+		    "approver", (unsigned long)c->uid);
+		goto out;
+	}
+	for (i = 0; i < row.nmembers; i++)
+		if (strcmp(row.members[i], a.name) == 0)
+			in_set = 1;
+	if (!in_set) {
+		conn_error(c, GK_E_DENIED, "%s is not in the approver set \"%s\" "
+		    "of request %lld", a.name, row.set_name, (long long)id);
+		goto out;
+	}
+	if (row.uid == (int64_t)c->uid) {
+		conn_error(c, GK_E_DENIED, "you cannot decide on your own "
+		    "request");
+		goto out;
+	}
+	st = stmt(d, SQL_HAS_DECIDED);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a.name, -1, SQLITE_STATIC);
+	n = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (n) {
+		conn_error(c, GK_E_DENIED, "%s has already decided on request "
+		    "%lld", a.name, (long long)id);
+		goto out;
+	}
+	if (state_is(row.state, GK_ST_PENDING) && row.expires <= now) {
+		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0)
+			request_end(d, id, GK_ST_EXPIRED, NULL, "expired");
+		conn_error(c, GK_E_STATE, "request %lld has expired", (long long)id);
+		goto out;
+	}
+	if (!state_is(row.state, GK_ST_PENDING)) {
+		conn_error(c, GK_E_STATE, "request %lld is %s, not pending",
+		    (long long)id, row.state);
+		goto out;
+	}
+	/* 2. the OTP */
+	if ((o = gk_otp_parse(otp, pubid)) != GK_OTP_OK) {
+		conn_error(c, GK_E_REFUSED, "OTP refused: %s", gk_otp_strerror(o));
+		goto out;
+	}
+	if (strcmp(pubid, a.pubid) != 0) {
+		conn_error(c, GK_E_REFUSED, "OTP refused: it is not from %s's "
+		    "YubiKey", a.name);
+		goto out;
+	}
+	if ((o = gk_otp_verify(otp, a.aes, a.privid, (uint32_t)a.counter,
+	    (uint32_t)a.use, &counter, &use)) != GK_OTP_OK) {
+		conn_error(c, GK_E_REFUSED, "OTP refused: %s", gk_otp_strerror(o));
+		goto out;
+	}
+	/* 3. the signature, over the digest recomputed from the stored fields */
+	gk_reqrow_fields(&row, &f);
+	if (gk_request_digest(&f, digest) != 0 ||
+	    gk_approval_message(&msg, digest, decision, otp, a.name,
+	    (int64_t)when) != 0 ||
+	    crypto_sign_verify_detached(sig, msg.data, msg.len, a.pubkey) != 0) {
+		conn_error(c, GK_E_REFUSED, "signature refused: it does not verify "
+		    "for %s over request %lld as recorded here", a.name,
+		    (long long)id);
+		goto out;
+	}
+	/* 4. one transaction: counter, approval, audit, state */
+	if ((command = gk_escape_argv(row.argc, row.argv)) == NULL)
+		goto out;
+	if (store_begin(d) != 0)
+		goto dberr;
+	st = stmt(d, SQL_SPEND);
+	sqlite3_bind_int64(st, 1, counter);
+	sqlite3_bind_int64(st, 2, use);
+	sqlite3_bind_text(st, 3, a.name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, counter);
+	sqlite3_bind_int64(st, 5, counter);
+	sqlite3_bind_int64(st, 6, use);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1) {
+		sqlite3_reset(st);
+		store_rollback(d);
+		conn_error(c, GK_E_REFUSED, "OTP refused: %s",
+		    gk_otp_strerror(GK_OTP_REPLAYED));
+		goto out;
+	}
+	sqlite3_reset(st);
+	st = stmt(d, SQL_APPROVAL_INSERT);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, otp, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, sig, sizeof(sig), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (int64_t)when);
+	sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto dbroll;
+	}
+	sqlite3_reset(st);
+	gk_hex(sig, sizeof(sig), sighex);
+	n = count_approvals(d, id);
+	done = approve && n >= row.need;
+	snprintf(detail, sizeof(detail), "decision=%s approvals=%lld need=%lld "
+	    "state=%s sig=%s", decision, (long long)n, (long long)row.need,
+	    approve ? (done ? GK_ST_APPROVED : GK_ST_PENDING) : GK_ST_REJECTED,
+	    sighex);
+	if (audit_append(d, approve ? "approve" : "reject", c->uid, a.name, id,
+	    "", command, detail) != 0)
+		goto dbroll;
+	if (!approve && request_set_state(d, id, GK_ST_REJECTED) != 0)
+		goto dbroll;
+	if (done) {
+		st = stmt(d, SQL_APPROVE);
+		sqlite3_bind_int64(st, 1, now + row.delay);
+		sqlite3_bind_int64(st, 2, id);
+		if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1) {
+			sqlite3_reset(st);
+			goto dbroll;
+		}
+		sqlite3_reset(st);
+	}
+	if (store_commit(d) != 0)
+		goto dberr;
+	checkpoint_maybe(d, 0);
+	dlog(d, LOG_NOTICE, "request %lld: %s by %s (%lld of %lld)", (long long)id,
+	    approve ? "approved" : "rejected", a.name, (long long)n,
+	    (long long)row.need);
+	conn_ok(c, approve ? (done ? "approved: the command runs now" :
+	    "approval recorded") : "rejected");
+	if (!approve) {
+		request_end(d, id, GK_ST_REJECTED, a.name, "rejected");
+	} else {
+		gk_reqrow_free(&row);
+		if (gk_reqrow_load(d->db, id, &row) == 0)
+			send_progress(d, NULL, &row, a.name);
+		if (done && row.delay == 0)
+			exec_start(d, id);
+	}
+	goto out;
+ dbroll:
+	store_rollback(d);
+ dberr:
+	conn_error(c, GK_E_INTERNAL, "cannot record the decision");
+ out:
+	gk_reqrow_free(&row);
+ wipe:
+	free(command);
+	sodium_memzero(&a, sizeof(a));
+	gk_buf_free(&msg);
+}
+
+static const char SQL_ENROLL[] =
+    "INSERT INTO approvers(name, uid, pubkey, public_id, private_id, aes_key, "
+    "counter, use, enrolled) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)";
+
+static int
+valid_approver_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 48)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		    *s == '.' || *s == '@'))
+			return 0;
+	return 1;
+}
+
+static void
+h_enroll(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	const char *name = gk_msg_str(m, "name"), *pk = gk_msg_str(m, "pubkey");
+	const char *yk = gk_msg_str(m, "yubikey");
+	char pubid[GK_OTP_PUBID_LEN + 1], hexpriv[13], hexaes[33], detail[300];
+	char pkhex[65];
+	uint8_t pub[32], priv[GK_OTP_PRIVID_LEN], aes[GK_OTP_KEY_LEN];
+	uint64_t uid;
+	sqlite3_stmt *st;
+
+	if (name == NULL || !valid_approver_name(name)) {
+		conn_error(c, GK_E_BAD, "bad approver name (letters, digits, "
+		    "- _ . @; at most 48)");
+		return;
+	}
+	if (gk_msg_u64(m, "uid", (uint64_t)UINT32_MAX - 1, &uid) != 0) {
+		conn_error(c, GK_E_BAD, "bad uid");
+		return;
+	}
+	if (pk != NULL && strncmp(pk, "ed25519:", 8) == 0)
+		pk += 8;
+	if (pk == NULL || gk_unhex(pk, pub, sizeof(pub)) != 0) {
+		conn_error(c, GK_E_BAD, "bad public key (expected ed25519:HEX as "
+		    "printed by gk-approve keygen)");
+		return;
+	}
+	if (yk == NULL || strlen(yk) != 12 + 1 + 12 + 1 + 32 || yk[12] != ':' ||
+	    yk[25] != ':') {
+		conn_error(c, GK_E_BAD, "bad --yubikey (expected PUBLICID:PRIVATEID:"
+		    "AESKEY: 12 modhex, 12 hex and 32 hex digits)");
+		return;
+	}
+	memcpy(pubid, yk, 12);
+	pubid[12] = '\0';
+	memcpy(hexpriv, yk + 13, 12);
+	hexpriv[12] = '\0';
+	memcpy(hexaes, yk + 26, 32);
+	hexaes[32] = '\0';
+	if (!gk_modhex_valid(pubid, 12) || gk_unhex(hexpriv, priv, sizeof(priv)) ||
+	    gk_unhex(hexaes, aes, sizeof(aes))) {
+		conn_error(c, GK_E_BAD, "bad --yubikey (expected PUBLICID:PRIVATEID:"
+		    "AESKEY: 12 modhex, 12 hex and 32 hex digits)");
+		goto wipe;
+	}
+	if (store_begin(d) != 0)
+		goto dberr;
+	st = stmt(d, SQL_ENROLL);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)uid);
+	sqlite3_bind_blob(st, 3, pub, sizeof(pub), SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pubid, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, priv, sizeof(priv), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, aes, sizeof(aes), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		store_rollback(d);
+		conn_error(c, GK_E_STATE, "cannot enroll %s: the name, the uid or "
+		    "the YubiKey is already enrolled", name);
+		goto wipe;
+	}
+	sqlite3_reset(st);
+	gk_hex(pub, sizeof(pub), pkhex);
+	snprintf(detail, sizeof(detail), "uid=%llu public_id=%s pubkey=%s",
+	    (unsigned long long)uid, pubid, pkhex);
+	if (audit_append(d, "enroll", (int64_t)uid, name, 0, "", "", detail) != 0) {
+		store_rollback(d);
+		goto dberr;
+	}
+	if (store_commit(d) != 0)
+		goto dberr;
+	dlog(d, LOG_NOTICE, "enrolled approver %s (uid %llu, YubiKey %s)", name,
+	    (unsigned long long)uid, pubid);
+	conn_ok(c, "enrolled");
+	goto wipe;
+ dberr:
+	conn_error(c, GK_E_INTERNAL, "cannot record the enrolment");
+ wipe:
+	sodium_memzero(aes, sizeof(aes));
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(hexaes, sizeof(hexaes));
+	sodium_memzero(hexpriv, sizeof(hexpriv));
+}
+
+static const char SQL_APPROVERS[] =
+    "SELECT name, uid, public_id, pubkey, enrolled FROM approvers ORDER BY name";
+
+static void
+h_approvers(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	struct gk_msg x;
+	sqlite3_stmt *st;
+	char hex[65];
+
+	(void)m;
+	if (!peer_sees_all(d, c)) {
+		conn_error(c, GK_E_DENIED, "only root, approvers and auditors may "
+		    "list approvers");
+		return;
+	}
+	st = stmt(d, SQL_APPROVERS);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		gk_msg_begin(&x, GK_T_ITEM);
+		gk_msg_add_str(&x, "name", (const char *)sqlite3_column_text(st, 0));
+		gk_msg_add_i64(&x, "uid", sqlite3_column_int64(st, 1));
+		gk_msg_add_str(&x, "public_id",
+		    (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_bytes(st, 3) == 32) {
+			gk_hex(sqlite3_column_blob(st, 3), 32, hex);
+			gk_msg_add_str(&x, "pubkey", hex);
+		}
+		gk_msg_add_i64(&x, "enrolled", sqlite3_column_int64(st, 4));
+		conn_send(c, &x);
+	}
+	sqlite3_reset(st);
+	gk_msg_begin(&x, GK_T_DONE);
+	conn_send(c, &x);
+}
+
+static const char SQL_REVOKE[] = "DELETE FROM approvers WHERE name = ?";
+
+static void
+h_revoke(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	const char *name = gk_msg_str(m, "name");
+	sqlite3_stmt *st;
+
+	if (name == NULL || !valid_approver_name(name)) {
+		conn_error(c, GK_E_BAD, "bad approver name");
+		return;
+	}
+	if (store_begin(d) != 0)
+		goto dberr;
+	st = stmt(d, SQL_REVOKE);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1) {
+		sqlite3_reset(st);
+		store_rollback(d);
+		conn_error(c, GK_E_NOTFOUND, "%s is not an enrolled approver", name);
+		return;
+	}
+	sqlite3_reset(st);
+	if (audit_append(d, "revoke", -1, name, 0, "", "", "") != 0) {
+		store_rollback(d);
+		goto dberr;
+	}
+	if (store_commit(d) != 0)
+		goto dberr;
+	dlog(d, LOG_NOTICE, "revoked approver %s", name);
+	conn_ok(c, "revoked");
+	return;
+ dberr:
+	conn_error(c, GK_E_INTERNAL, "cannot record the revocation");
+}
+
+static void
+h_audit(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	const char *user = gk_msg_str(m, "user"), *event = gk_msg_str(m, "event");
+	uint64_t req = 0, since = 0, until = (uint64_t)INT64_MAX, limit = 0;
+	char sql[1024];
+	sqlite3_stmt *st;
+	struct gk_msg x;
+	int all = peer_sees_all(d, c), i = 1;
+
+	if ((gk_msg_count(m, "request") && gk_msg_u64(m, "request", ID_MAX, &req)) ||
+	    (gk_msg_count(m, "since") && gk_msg_u64(m, "since", INT64_MAX, &since)) ||
+	    (gk_msg_count(m, "until") && gk_msg_u64(m, "until", INT64_MAX, &until)) ||
+	    (gk_msg_count(m, "limit") && gk_msg_u64(m, "limit", INT64_MAX, &limit))) {
+		conn_error(c, GK_E_BAD, "bad audit query");
+		return;
+	}
+	/* Fixed SQL text; only the values are bound. */
+	snprintf(sql, sizeof(sql), "SELECT * FROM (SELECT seq, time, event, uid, "
+	    "user, request, session, command, detail FROM audit WHERE time >= ?1 "
+	    "AND time <= ?2%s%s%s%s ORDER BY seq DESC LIMIT ?7) ORDER BY seq",
+	    user ? " AND user = ?3" : "", event ? " AND event = ?4" : "",
+	    req ? " AND request = ?5" : "",
+	    all ? "" : " AND (uid = ?6 OR user = ?8)");
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		conn_error(c, GK_E_INTERNAL, "audit query failed");
+		return;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)since);
+	sqlite3_bind_int64(st, 2, (int64_t)until);
+	if (user)
+		sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+	if (event)
+		sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
+	if (req)
+		sqlite3_bind_int64(st, 5, (int64_t)req);
+	if (!all) {
+		sqlite3_bind_int64(st, 6, c->uid);
+		sqlite3_bind_text(st, 8, c->name, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 7, limit ? (int64_t)limit : -1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		gk_msg_begin(&x, GK_T_ITEM);
+		gk_msg_add_i64(&x, "seq", sqlite3_column_int64(st, 0));
+		gk_msg_add_i64(&x, "time", sqlite3_column_int64(st, 1));
+		gk_msg_add_str(&x, "event", (const char *)sqlite3_column_text(st, 2));
+		gk_msg_add_str(&x, "uid", (const char *)sqlite3_column_text(st, 3));
+		gk_msg_add_str(&x, "user", (const char *)sqlite3_column_text(st, 4));
+		gk_msg_add_i64(&x, "request", sqlite3_column_int64(st, 5));
+		gk_msg_add_str(&x, "session", (const char *)sqlite3_column_text(st, 6));
+		gk_msg_add_str(&x, "command", (const char *)sqlite3_column_text(st, 7));
+		gk_msg_add_str(&x, "detail", (const char *)sqlite3_column_text(st, 8));
+		conn_send(c, &x);
+		if (c->dead)
+			break;
+		i++;
+	}
+	sqlite3_finalize(st);
+	gk_msg_begin(&x, GK_T_DONE);
+	conn_send(c, &x);
+}
+
+static void
+h_verify(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	const char *line = gk_msg_str(m, "anchor");
+	struct gk_checkpoint anchor;
+	char msg[512];
+	int r;
+
+	if (!peer_sees_all(d, c)) {
+		conn_error(c, GK_E_DENIED, "only root, approvers and auditors may "
+		    "verify the whole log");
+		return;
+	}
+	if (line != NULL && gk_checkpoint_parse(line, &anchor) != 0) {
+		conn_error(c, GK_E_BAD, "the anchor is not a checkpoint line");
+		return;
+	}
+	r = gk_audit_verify(d->db, line ? &anchor : NULL, msg, sizeof(msg));
+	if (r == 0)
+		conn_ok(c, msg);
+	else
+		conn_error(c, r == 1 ? "tampered" : GK_E_INTERNAL, "%s", msg);
+}
+
+static void
+h_checkpoint(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	char line[512];
+
+	(void)m;
+	if (checkpoint_line(d, line, sizeof(line)) != 0)
+		conn_error(c, GK_E_INTERNAL, "cannot make a checkpoint");
+	else
+		conn_ok(c, line);
+}
+
+/* Which message each peer may send, and when. */
+static const struct {
+	uint8_t	 type;
+	void	(*fn)(struct daemon *, struct conn *, struct gk_msg *);
+	int	 root_only;
+	int	 while_waiting;
+} handlers[] = {
+	{ GK_T_RUN, h_run, 0, 0 },
+	{ GK_T_WAIT, h_wait, 0, 0 },
+	{ GK_T_CANCEL, h_cancel, 0, 1 },
+	{ GK_T_LIST, h_list, 0, 0 },
+	{ GK_T_SHOW, h_show, 0, 0 },
+	{ GK_T_DECIDE, h_decide, 0, 0 },
+	{ GK_T_ENROLL, h_enroll, 1, 0 },
+	{ GK_T_APPROVERS, h_approvers, 0, 0 },
+	{ GK_T_REVOKE, h_revoke, 1, 0 },
+	{ GK_T_AUDIT, h_audit, 0, 0 },
+	{ GK_T_VERIFY, h_verify, 0, 0 },
+	{ GK_T_CHECKPOINT, h_checkpoint, 0, 0 },
+};
+
+void
+handle_message(struct daemon *d, struct conn *c, struct gk_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (handlers[i].type != m->type)
+			continue;
+		if (c->waiting != 0 && !handlers[i].while_waiting)
+			break;
+		if (handlers[i].root_only && c->uid != 0) {
+			conn_error(c, GK_E_DENIED, "only root may do that");
+			return;
+		}
+		handlers[i].fn(d, c, m);
+		return;
+	}
+	/* Unknown, or not permitted in the peer's state: drop it. */
+	c->dead = 1;
+}
+
+static const char SQL_DUE_EXPIRE[] =
+    "SELECT id FROM requests WHERE state = 'pending' AND expires <= ? LIMIT 64";
+static const char SQL_DUE_RUN[] =
+    "SELECT id FROM requests WHERE state = 'approved' AND run_at <= ? LIMIT 64";
+
+void
+requests_tick(struct daemon *d)
+{
+	static int64_t last;
+	struct gk_reqrow row;
+	int64_t ids[64], now = time(NULL);
+	sqlite3_stmt *st;
+	size_t n, i;
+
+	if (now == last)
+		return;
+	last = now;
+	st = stmt(d, SQL_DUE_EXPIRE);
+	sqlite3_bind_int64(st, 1, now);
+	for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++)
+		ids[n] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++) {
+		if (gk_reqrow_load(d->db, ids[i], &row) != 0)
+			continue;
+		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0) {
+			dlog(d, LOG_NOTICE, "request %lld expired",
+			    (long long)ids[i]);
+			request_end(d, ids[i], GK_ST_EXPIRED, NULL, "expired");
+		}
+		gk_reqrow_free(&row);
+	}
+	st = stmt(d, SQL_DUE_RUN);
+	sqlite3_bind_int64(st, 1, now);
+	for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++)
+		ids[n] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++)
+		exec_start(d, ids[i]);
+}
+
+static const char SQL_RUNNING[] =
+    "SELECT id FROM requests WHERE state = 'running' LIMIT 64";
+
+void
+requests_recover(struct daemon *d)
+{
+	struct gk_reqrow row;
+	int64_t id;
+	sqlite3_stmt *st;
+
+	/* At most once: whatever was running when we died is never re-run. */
+	for (;;) {
+		st = stmt(d, SQL_RUNNING);
+		id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (id == 0 || gk_reqrow_load(d->db, id, &row) != 0)
+			break;
+		if (finish(d, &row, GK_ST_INTERRUPTED, "interrupted", 0, "root",
+		    "why=daemon-restarted") != 0) {
+			gk_reqrow_free(&row);
+			break;
+		}
+		dlog(d, LOG_WARNING, "request %lld was running when the daemon "
+		    "stopped: marked interrupted, not re-run", (long long)id);
+		gk_reqrow_free(&row);
+	}
+}

@@ -1,0 +1,394 @@
+/*
+ * The SQLite store and the audit chain's writer.
+ *
+ * MUST:
+ * - use prepared statements only, with bound parameters;
+ * - make an audit record durable (synchronous=FULL) in the same
+ *   transaction as the change it records, before anything is answered;
+ * - keep the daemon's signing key root-only in STATEDIR.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "daemon.h"
+#include "gk_err.h"
+#include "safefile.h"
+
+#define MAX_STMTS 64
+
+static struct {
+	const char	*sql;
+	sqlite3_stmt	*st;
+} cache[MAX_STMTS];
+
+sqlite3_stmt *
+stmt(struct daemon *d, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_STMTS && cache[i].sql != NULL; i++)
+		if (cache[i].sql == sql) {
+			sqlite3_reset(cache[i].st);
+			sqlite3_clear_bindings(cache[i].st);
+			return cache[i].st;
+		}
+	if (i == MAX_STMTS) {
+		dlog(d, LOG_ERR, "statement cache full");
+		abort();
+	}
+	if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &cache[i].st, NULL) != SQLITE_OK) {
+		dlog(d, LOG_ERR, "prepare: %s: %s", sqlite3_errmsg(d->db), sql);
+		abort();
+	}
+	cache[i].sql = sql;
+	return cache[i].st;
+}
+
+static int
+exec_sql(struct daemon *d, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(d->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		dlog(d, LOG_ERR, "database: %s", err ? err : "?");
+		sqlite3_free(err);
+		return GK_ERR_DB;
+	}
+	return 0;
+}
+
+static const char SQL_HEAD[] =
+    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+static const char SQL_CP_HEAD[] =
+    "SELECT seq, time FROM checkpoints ORDER BY seq DESC LIMIT 1";
+
+static int
+load_head(struct daemon *d)
+{
+	sqlite3_stmt *st = stmt(d, SQL_HEAD);
+
+	d->seq = 0;
+	memset(d->head, 0, sizeof(d->head));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		d->seq = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == GK_DIGEST_LEN)
+			memcpy(d->head, sqlite3_column_blob(st, 1), GK_DIGEST_LEN);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_begin(struct daemon *d)
+{
+	return exec_sql(d, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(struct daemon *d)
+{
+	if (exec_sql(d, "COMMIT") != 0) {
+		store_rollback(d);
+		return GK_ERR_DB;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct daemon *d)
+{
+	if (!sqlite3_get_autocommit(d->db))
+		exec_sql(d, "ROLLBACK");
+	load_head(d);
+}
+
+/* The daemon key: STATEDIR/daemon.key, 64 raw bytes, root 0600. */
+static int
+load_key(struct daemon *d)
+{
+	char path[4096], why[4200];
+	uint8_t seed[crypto_sign_SEEDBYTES];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/daemon.key", d->statedir);
+	fd = gk_safe_open(path, 0, 0, 077, NULL, why, sizeof(why));
+	if (fd == GK_ERR_NOTFOUND) {
+		crypto_sign_keypair(d->pk, d->sk);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0600)) == -1) {
+			dlog(d, LOG_ERR, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (write(fd, d->sk, sizeof(d->sk)) != (ssize_t)sizeof(d->sk) ||
+		    fsync(fd) == -1) {
+			dlog(d, LOG_ERR, "%s: write failed", path);
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (fd < 0) {
+		dlog(d, LOG_ERR, "daemon key: %s", why);
+		return -1;
+	}
+	n = read(fd, d->sk, sizeof(d->sk));
+	close(fd);
+	if (n != (ssize_t)sizeof(d->sk)) {
+		dlog(d, LOG_ERR, "%s: not a daemon key", path);
+		return -1;
+	}
+	crypto_sign_ed25519_sk_to_seed(seed, d->sk);
+	crypto_sign_seed_keypair(d->pk, d->sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	return 0;
+}
+
+static const char SQL_META_GET[] = "SELECT value FROM meta WHERE key = ?";
+static const char SQL_META_PUT[] =
+    "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)";
+
+static int
+meta_init(struct daemon *d)
+{
+	sqlite3_stmt *st;
+	uint8_t rnd[8];
+	char hn[48], id[17];
+	int r = 0;
+
+	st = stmt(d, SQL_META_GET);
+	sqlite3_bind_text(st, 1, "daemon_pubkey", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32 ||
+		    memcmp(sqlite3_column_blob(st, 0), d->pk, 32) != 0) {
+			dlog(d, LOG_ERR, "daemon.key does not match the key that "
+			    "signed this database's checkpoints");
+			r = -1;
+		}
+	} else {
+		st = stmt(d, SQL_META_PUT);
+		sqlite3_bind_text(st, 1, "daemon_pubkey", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, d->pk, 32, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = -1;
+	}
+	st = stmt(d, SQL_META_GET);
+	sqlite3_bind_text(st, 1, "host_id", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(d->host, sizeof(d->host), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	} else {
+		if (gethostname(hn, sizeof(hn)) == -1)
+			snprintf(hn, sizeof(hn), "localhost");
+		hn[sizeof(hn) - 1] = '\0';
+		randombytes_buf(rnd, sizeof(rnd));
+		gk_hex(rnd, sizeof(rnd), id);
+		snprintf(d->host, sizeof(d->host), "%s/%s", hn, id);
+		st = stmt(d, SQL_META_PUT);
+		sqlite3_bind_text(st, 1, "host_id", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->host, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = -1;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_open(struct daemon *d)
+{
+	char path[4096];
+	int fd, on = 1;
+	sqlite3_stmt *st;
+
+	if (load_key(d) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/gatekeeper.db", d->statedir);
+	/* Create it 0600 ourselves: SQLite would follow the umask. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		dlog(d, LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		dlog(d, LOG_ERR, "%s: %s", path, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	sqlite3_db_config(d->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(d->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	(void)on;
+	sqlite3_busy_timeout(d->db, 5000);
+	if (exec_sql(d, "PRAGMA journal_mode=WAL") != 0 ||
+	    exec_sql(d, "PRAGMA synchronous=FULL") != 0 ||
+	    exec_sql(d, gk_schema_sql) != 0)
+		return -1;
+	if (store_begin(d) != 0 || meta_init(d) != 0 || store_commit(d) != 0)
+		return -1;
+	load_head(d);
+	st = stmt(d, SQL_CP_HEAD);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		d->cp_seq = sqlite3_column_int64(st, 0);
+		d->cp_time = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+void
+store_close(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_STMTS && cache[i].sql != NULL; i++) {
+		sqlite3_finalize(cache[i].st);
+		cache[i].sql = NULL;
+	}
+	if (d->db != NULL)
+		sqlite3_close(d->db);
+	d->db = NULL;
+	sodium_memzero(d->sk, sizeof(d->sk));
+}
+
+static const char SQL_AUDIT_INSERT[] =
+    "INSERT INTO audit(seq, time, event, uid, user, request, session, "
+    "command, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+int
+audit_append(struct daemon *d, const char *event, int64_t uid,
+    const char *user, int64_t request, const char *session,
+    const char *command, const char *detail)
+{
+	struct gk_audit_rec rec;
+	sqlite3_stmt *st;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = d->seq + 1;
+	rec.time = time(NULL);
+	rec.event = event;
+	rec.uid = uid;
+	rec.user = user ? user : "";
+	rec.request = request;
+	rec.session = session ? session : "";
+	rec.command = command ? command : "";
+	rec.detail = detail ? detail : "";
+	memcpy(rec.prev, d->head, GK_DIGEST_LEN);
+	if (gk_audit_hash(&rec) != 0)
+		return GK_ERR_ALLOC;
+	st = stmt(d, SQL_AUDIT_INSERT);
+	sqlite3_bind_int64(st, 1, rec.seq);
+	sqlite3_bind_int64(st, 2, rec.time);
+	sqlite3_bind_text(st, 3, rec.event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, rec.uid);
+	sqlite3_bind_text(st, 5, rec.user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, rec.request);
+	sqlite3_bind_text(st, 7, rec.session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, rec.command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, rec.detail, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, rec.prev, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, rec.hash, GK_DIGEST_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dlog(d, LOG_ERR, "audit insert: %s", sqlite3_errmsg(d->db));
+		sqlite3_reset(st);
+		return GK_ERR_DB;
+	}
+	sqlite3_reset(st);
+	d->seq = rec.seq;
+	memcpy(d->head, rec.hash, GK_DIGEST_LEN);
+	return 0;
+}
+
+int
+audit_event(struct daemon *d, const char *event, int64_t uid,
+    const char *user, int64_t request, const char *session,
+    const char *command, const char *detail)
+{
+	if (store_begin(d) != 0)
+		return GK_ERR_DB;
+	if (audit_append(d, event, uid, user, request, session, command,
+	    detail) != 0) {
+		store_rollback(d);
+		return GK_ERR_DB;
+	}
+	if (store_commit(d) != 0)
+		return GK_ERR_DB;
+	checkpoint_maybe(d, 0);
+	return 0;
+}
+
+static const char SQL_CP_INSERT[] =
+    "INSERT OR REPLACE INTO checkpoints(seq, hash, time, sig) VALUES (?, ?, ?, ?)";
+
+static int
+checkpoint_make(struct daemon *d, struct gk_checkpoint *c)
+{
+	struct gk_buf b;
+
+	memset(c, 0, sizeof(*c));
+	c->seq = d->seq;
+	c->time = time(NULL);
+	memcpy(c->hash, d->head, GK_DIGEST_LEN);
+	memcpy(c->key, d->pk, 32);
+	gk_buf_init(&b, 4096);
+	if (gk_checkpoint_message(&b, c->seq, c->hash, c->time) != 0) {
+		gk_buf_free(&b);
+		return -1;
+	}
+	crypto_sign_detached(c->sig, NULL, b.data, b.len, d->sk);
+	gk_buf_free(&b);
+	return 0;
+}
+
+void
+checkpoint_maybe(struct daemon *d, int force)
+{
+	struct gk_checkpoint c;
+	sqlite3_stmt *st;
+	char line[512];
+	int64_t now = time(NULL);
+
+	if (d->seq == 0 || d->seq == d->cp_seq)
+		return;
+	if (!force && d->seq - d->cp_seq < CHECKPOINT_EVERY &&
+	    now - d->cp_time < CHECKPOINT_SECONDS)
+		return;
+	if (checkpoint_make(d, &c) != 0)
+		return;
+	st = stmt(d, SQL_CP_INSERT);
+	sqlite3_bind_int64(st, 1, c.seq);
+	sqlite3_bind_blob(st, 2, c.hash, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c.time);
+	sqlite3_bind_blob(st, 4, c.sig, 64, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dlog(d, LOG_ERR, "checkpoint: %s", sqlite3_errmsg(d->db));
+		sqlite3_reset(st);
+		return;
+	}
+	sqlite3_reset(st);
+	d->cp_seq = c.seq;
+	d->cp_time = c.time;
+	if (gk_checkpoint_format(&c, line, sizeof(line)) == 0)
+		dlog(d, LOG_NOTICE, "%s", line);
+}
+
+int
+checkpoint_line(struct daemon *d, char *out, size_t n)
+{
+	struct gk_checkpoint c;
+
+	checkpoint_maybe(d, 1);
+	if (checkpoint_make(d, &c) != 0)
+		return -1;
+	return gk_checkpoint_format(&c, out, n);
+}

@@ -1,0 +1,506 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "gk_err.h"
+#include "reqrow.h"
+
+const char gk_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS approvers(name TEXT PRIMARY KEY,"
+    " uid INTEGER NOT NULL UNIQUE, pubkey BLOB NOT NULL,"
+    " public_id TEXT NOT NULL UNIQUE, private_id BLOB NOT NULL,"
+    " aes_key BLOB NOT NULL, counter INTEGER NOT NULL, use INTEGER NOT NULL,"
+    " enrolled INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY,"
+    " state TEXT NOT NULL, host TEXT NOT NULL, nonce BLOB NOT NULL,"
+    " uid INTEGER NOT NULL, user TEXT NOT NULL, argv BLOB NOT NULL,"
+    " exe TEXT NOT NULL, exe_hash BLOB NOT NULL, cwd TEXT NOT NULL,"
+    " paths BLOB NOT NULL, run_as TEXT NOT NULL, rule TEXT NOT NULL,"
+    " need INTEGER NOT NULL, set_name TEXT NOT NULL, members BLOB NOT NULL,"
+    " reason TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " delay INTEGER NOT NULL, run_at INTEGER NOT NULL, digest BLOB NOT NULL,"
+    " status INTEGER, session TEXT NOT NULL, output BLOB);"
+    "CREATE INDEX IF NOT EXISTS requests_state ON requests(state);"
+    "CREATE TABLE IF NOT EXISTS approvals(request INTEGER NOT NULL,"
+    " approver TEXT NOT NULL, decision TEXT NOT NULL, otp TEXT NOT NULL,"
+    " sig BLOB NOT NULL, time INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " PRIMARY KEY(request, approver));"
+    "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL, event TEXT NOT NULL, uid INTEGER NOT NULL,"
+    " user TEXT NOT NULL, request INTEGER NOT NULL, session TEXT NOT NULL,"
+    " command TEXT NOT NULL, detail TEXT NOT NULL, prev BLOB NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS audit_user_time ON audit(user, time);"
+    "CREATE INDEX IF NOT EXISTS audit_request ON audit(request);"
+    "CREATE TABLE IF NOT EXISTS checkpoints(seq INTEGER PRIMARY KEY,"
+    " hash BLOB NOT NULL, time INTEGER NOT NULL, sig BLOB NOT NULL);";
+
+int
+gk_audit_hash(struct gk_audit_rec *rec)
+{
+	struct gk_buf b;
+	int r;
+
+	gk_buf_init(&b, 4 * 1024 * 1024);
+	if ((r = gk_buf_put(&b, rec->prev, GK_DIGEST_LEN)) != 0 ||
+	    (r = gk_canon_str(&b, GK_TAG_AUDIT)) != 0 ||
+	    (r = gk_canon_i64(&b, rec->seq)) != 0 ||
+	    (r = gk_canon_i64(&b, rec->time)) != 0 ||
+	    (r = gk_canon_str(&b, rec->event)) != 0 ||
+	    (r = gk_canon_i64(&b, rec->uid)) != 0 ||
+	    (r = gk_canon_str(&b, rec->user)) != 0 ||
+	    (r = gk_canon_i64(&b, rec->request)) != 0 ||
+	    (r = gk_canon_str(&b, rec->session)) != 0 ||
+	    (r = gk_canon_str(&b, rec->command)) != 0 ||
+	    (r = gk_canon_str(&b, rec->detail)) != 0)
+		goto out;
+	gk_digest(&b, rec->hash);
+ out:
+	gk_buf_free(&b);
+	return r;
+}
+
+int
+gk_checkpoint_message(struct gk_buf *b, int64_t seq,
+    const uint8_t hash[GK_DIGEST_LEN], int64_t time)
+{
+	int r;
+
+	if ((r = gk_canon_str(b, GK_TAG_CHECKPOINT)) != 0 ||
+	    (r = gk_canon_i64(b, seq)) != 0 ||
+	    (r = gk_canon_bytes(b, hash, GK_DIGEST_LEN)) != 0 ||
+	    (r = gk_canon_i64(b, time)) != 0)
+		return r;
+	return 0;
+}
+
+int
+gk_checkpoint_format(const struct gk_checkpoint *c, char *out, size_t n)
+{
+	char h[2 * GK_DIGEST_LEN + 1], k[65], s[129];
+
+	gk_hex(c->hash, GK_DIGEST_LEN, h);
+	gk_hex(c->key, 32, k);
+	gk_hex(c->sig, 64, s);
+	if ((size_t)snprintf(out, n, "gatekeeper-checkpoint seq=%" PRId64
+	    " hash=%s time=%" PRId64 " key=%s sig=%s", c->seq, h, c->time, k,
+	    s) >= n)
+		return GK_ERR_LIMIT;
+	return 0;
+}
+
+static int
+field(const char *line, const char *name, char *out, size_t n)
+{
+	char pat[32];
+	const char *p;
+	size_t l;
+
+	snprintf(pat, sizeof(pat), " %s=", name);
+	if ((p = strstr(line, pat)) == NULL)
+		return GK_ERR_FORMAT;
+	p += strlen(pat);
+	l = strcspn(p, " \n");
+	if (l >= n)
+		return GK_ERR_FORMAT;
+	memcpy(out, p, l);
+	out[l] = '\0';
+	return 0;
+}
+
+static int
+parse_i64(const char *s, int64_t *v)
+{
+	char *end;
+	long long x;
+
+	if (*s < '0' || *s > '9')
+		return GK_ERR_FORMAT;
+	x = strtoll(s, &end, 10);
+	if (*end != '\0' || x < 0)
+		return GK_ERR_FORMAT;
+	*v = x;
+	return 0;
+}
+
+int
+gk_checkpoint_parse(const char *line, struct gk_checkpoint *c)
+{
+	char v[160];
+
+	memset(c, 0, sizeof(*c));
+	if (strncmp(line, "gatekeeper-checkpoint ", 22) != 0)
+		return GK_ERR_FORMAT;
+	if (field(line, "seq", v, sizeof(v)) || parse_i64(v, &c->seq) ||
+	    field(line, "time", v, sizeof(v)) || parse_i64(v, &c->time) ||
+	    field(line, "hash", v, sizeof(v)) ||
+	    gk_unhex(v, c->hash, GK_DIGEST_LEN) ||
+	    field(line, "key", v, sizeof(v)) || gk_unhex(v, c->key, 32) ||
+	    field(line, "sig", v, sizeof(v)) || gk_unhex(v, c->sig, 64))
+		return GK_ERR_FORMAT;
+	return 0;
+}
+
+int
+gk_checkpoint_check(const struct gk_checkpoint *c)
+{
+	struct gk_buf b;
+	int r;
+
+	gk_buf_init(&b, 4096);
+	if ((r = gk_checkpoint_message(&b, c->seq, c->hash, c->time)) == 0 &&
+	    crypto_sign_verify_detached(c->sig, b.data, b.len, c->key) != 0)
+		r = GK_ERR_SIGNATURE;
+	gk_buf_free(&b);
+	return r;
+}
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s == NULL ? "" : (const char *)s;
+}
+
+/* A detail field "key=VALUE" (VALUE up to the next space). */
+static int
+detail_get(const char *detail, const char *key, char *out, size_t n)
+{
+	char pat[48];
+	const char *p = detail;
+	size_t kl, l;
+
+	kl = (size_t)snprintf(pat, sizeof(pat), "%s=", key);
+	while ((p = strstr(p, pat)) != NULL) {
+		if (p == detail || p[-1] == ' ') {
+			p += kl;
+			l = strcspn(p, " ");
+			if (l >= n)
+				return GK_ERR_FORMAT;
+			memcpy(out, p, l);
+			out[l] = '\0';
+			return 0;
+		}
+		p += kl;
+	}
+	return GK_ERR_NOTFOUND;
+}
+
+/* Walks the chain. Fills key with the daemon key, if known. */
+static int
+verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
+    char *msg, size_t msglen)
+{
+	struct gk_audit_rec rec;
+	sqlite3_stmt *st = NULL;
+	uint8_t prev[GK_DIGEST_LEN] = { 0 };
+	int64_t expect = 1;
+	int e, r = 0, anchor_seen = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT rowid, seq, time, event, uid, user, "
+	    "request, session, command, detail, prev, hash FROM audit "
+	    "ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(msg, msglen, "cannot read the audit table: %s",
+		    sqlite3_errmsg(db));
+		return GK_ERR_DB;
+	}
+	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&rec, 0, sizeof(rec));
+		rec.seq = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 0) != rec.seq || rec.seq != expect) {
+			snprintf(msg, msglen, "record %" PRId64 ": sequence broken "
+			    "(expected record %" PRId64 ": deleted or renumbered)",
+			    rec.seq, expect);
+			r = 1;
+			goto out;
+		}
+		rec.time = sqlite3_column_int64(st, 2);
+		rec.event = col(st, 3);
+		rec.uid = sqlite3_column_int64(st, 4);
+		rec.user = col(st, 5);
+		rec.request = sqlite3_column_int64(st, 6);
+		rec.session = col(st, 7);
+		rec.command = col(st, 8);
+		rec.detail = col(st, 9);
+		if (sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+		    sqlite3_column_type(st, 4) != SQLITE_INTEGER ||
+		    sqlite3_column_type(st, 6) != SQLITE_INTEGER ||
+		    sqlite3_column_type(st, 3) != SQLITE_TEXT ||
+		    sqlite3_column_type(st, 5) != SQLITE_TEXT ||
+		    sqlite3_column_type(st, 7) != SQLITE_TEXT ||
+		    sqlite3_column_type(st, 8) != SQLITE_TEXT ||
+		    sqlite3_column_type(st, 9) != SQLITE_TEXT ||
+		    sqlite3_column_bytes(st, 10) != GK_DIGEST_LEN ||
+		    sqlite3_column_bytes(st, 11) != GK_DIGEST_LEN ||
+		    memcmp(sqlite3_column_blob(st, 10), prev, GK_DIGEST_LEN) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": does not follow "
+			    "record %" PRId64 " (edited)", rec.seq, rec.seq - 1);
+			r = 1;
+			goto out;
+		}
+		memcpy(rec.prev, prev, GK_DIGEST_LEN);
+		if ((r = gk_audit_hash(&rec)) != 0)
+			goto out;
+		if (sodium_memcmp(rec.hash, sqlite3_column_blob(st, 11),
+		    GK_DIGEST_LEN) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": hash mismatch "
+			    "(edited)", rec.seq);
+			r = 1;
+			goto out;
+		}
+		if (anchor != NULL && rec.seq == anchor->seq) {
+			if (memcmp(rec.hash, anchor->hash, GK_DIGEST_LEN) != 0) {
+				snprintf(msg, msglen, "record %" PRId64 ": differs "
+				    "from the anchor checkpoint", rec.seq);
+				r = 1;
+				goto out;
+			}
+			anchor_seen = 1;
+		}
+		memcpy(prev, rec.hash, GK_DIGEST_LEN);
+		expect++;
+	}
+	if (e != SQLITE_DONE) {
+		snprintf(msg, msglen, "reading the audit table: %s",
+		    sqlite3_errmsg(db));
+		r = GK_ERR_DB;
+		goto out;
+	}
+	if (anchor != NULL && !anchor_seen) {
+		snprintf(msg, msglen, "record %" PRId64 ": missing (the log ends "
+		    "at record %" PRId64 "; truncated since the anchor)",
+		    anchor->seq, expect - 1);
+		r = 1;
+		goto out;
+	}
+	*count = expect - 1;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+daemon_key(sqlite3 *db, uint8_t key[32])
+{
+	sqlite3_stmt *st;
+	int r = GK_ERR_NOTFOUND;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+	    "'daemon_pubkey'", -1, &st, NULL) != SQLITE_OK)
+		return GK_ERR_DB;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(key, sqlite3_column_blob(st, 0), 32);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+verify_checkpoints(sqlite3 *db, const uint8_t key[32], char *msg, size_t msglen)
+{
+	struct gk_checkpoint c;
+	sqlite3_stmt *st, *ah;
+	int r = 0, e;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash, time, sig FROM checkpoints "
+	    "ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return GK_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE seq = ?", -1,
+	    &ah, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return GK_ERR_DB;
+	}
+	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		c.seq = sqlite3_column_int64(st, 0);
+		c.time = sqlite3_column_int64(st, 2);
+		memcpy(c.key, key, 32);
+		if (sqlite3_column_bytes(st, 1) != GK_DIGEST_LEN ||
+		    sqlite3_column_bytes(st, 3) != 64) {
+			r = 1;
+		} else {
+			memcpy(c.hash, sqlite3_column_blob(st, 1), GK_DIGEST_LEN);
+			memcpy(c.sig, sqlite3_column_blob(st, 3), 64);
+			r = gk_checkpoint_check(&c) != 0;
+		}
+		if (!r) {
+			sqlite3_reset(ah);
+			sqlite3_bind_int64(ah, 1, c.seq);
+			r = sqlite3_step(ah) != SQLITE_ROW ||
+			    sqlite3_column_bytes(ah, 0) != GK_DIGEST_LEN ||
+			    memcmp(sqlite3_column_blob(ah, 0), c.hash,
+			    GK_DIGEST_LEN) != 0;
+		}
+		if (r) {
+			snprintf(msg, msglen, "record %" PRId64 ": its signed "
+			    "checkpoint does not match", c.seq);
+			break;
+		}
+	}
+	if (!r && e != SQLITE_DONE)
+		r = GK_ERR_DB;
+	sqlite3_finalize(ah);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The approver's public key as enrolled in the (already verified) chain,
+ * the last enrolment before seq. */
+static int
+enrolled_key(sqlite3 *db, const char *name, int64_t before, uint8_t key[32])
+{
+	sqlite3_stmt *st;
+	char hex[80];
+	int r = GK_ERR_NOTFOUND;
+
+	if (sqlite3_prepare_v2(db, "SELECT detail FROM audit WHERE event = "
+	    "'enroll' AND user = ? AND seq < ? ORDER BY seq DESC LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return GK_ERR_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    detail_get(col(st, 0), "pubkey", hex, sizeof(hex)) == 0 &&
+	    gk_unhex(hex, key, 32) == 0)
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Every request against its audited digest; every approval's signature. */
+static int
+verify_requests(sqlite3 *db, char *msg, size_t msglen)
+{
+	struct gk_request_fields f;
+	struct gk_reqrow row;
+	sqlite3_stmt *st, *ap, *rq;
+	uint8_t digest[GK_DIGEST_LEN], dg[GK_DIGEST_LEN], key[32];
+	char hex[80];
+	int64_t rid, seq;
+	int r = 0, e;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, request, detail FROM audit "
+	    "WHERE event = 'request' ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return GK_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT approver, decision, otp, sig, time, "
+	    "(SELECT seq FROM audit WHERE request = approvals.request AND "
+	    "user = approvals.approver AND event IN ('approve', 'reject') "
+	    "AND detail LIKE '%sig=' || hex(approvals.sig) || '%') "
+	    "FROM approvals WHERE request = ?", -1, &ap, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return GK_ERR_DB;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM requests WHERE id NOT IN "
+	    "(SELECT request FROM audit WHERE event = 'request')", -1, &rq,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(ap);
+		return GK_ERR_DB;
+	}
+	if (sqlite3_step(rq) != SQLITE_ROW || sqlite3_column_int64(rq, 0) != 0) {
+		snprintf(msg, msglen, "a request has no audit record (inserted)");
+		r = 1;
+		goto out;
+	}
+	while (r == 0 && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0);
+		rid = sqlite3_column_int64(st, 1);
+		if (detail_get(col(st, 2), "digest", hex, sizeof(hex)) != 0 ||
+		    gk_unhex(hex, digest, GK_DIGEST_LEN) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": no digest", seq);
+			r = 1;
+			break;
+		}
+		if ((e = gk_reqrow_load(db, rid, &row)) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": request %" PRId64
+			    " is %s", seq, rid, e == GK_ERR_NOTFOUND ?
+			    "missing (deleted)" : "unreadable (edited)");
+			r = 1;
+			break;
+		}
+		gk_reqrow_fields(&row, &f);
+		if (gk_request_digest(&f, dg) != 0 ||
+		    sodium_memcmp(dg, digest, GK_DIGEST_LEN) != 0 ||
+		    memcmp(row.digest, digest, GK_DIGEST_LEN) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": request %" PRId64
+			    " no longer matches its digest (edited)", seq, rid);
+			gk_reqrow_free(&row);
+			r = 1;
+			break;
+		}
+		sqlite3_reset(ap);
+		sqlite3_bind_int64(ap, 1, rid);
+		while (r == 0 && sqlite3_step(ap) == SQLITE_ROW) {
+			struct gk_buf m;
+			const char *who = col(ap, 0);
+
+			gk_buf_init(&m, 4096);
+			if (sqlite3_column_type(ap, 5) != SQLITE_INTEGER ||
+			    sqlite3_column_bytes(ap, 3) != 64 ||
+			    enrolled_key(db, who, sqlite3_column_int64(ap, 5),
+			    key) != 0 ||
+			    gk_approval_message(&m, digest, col(ap, 1), col(ap, 2),
+			    who, sqlite3_column_int64(ap, 4)) != 0 ||
+			    crypto_sign_verify_detached(sqlite3_column_blob(ap, 3),
+			    m.data, m.len, key) != 0) {
+				snprintf(msg, msglen, "request %" PRId64 ": the "
+				    "decision of %s does not verify (edited)", rid,
+				    who);
+				r = 1;
+			}
+			gk_buf_free(&m);
+		}
+		gk_reqrow_free(&row);
+	}
+ out:
+	sqlite3_finalize(rq);
+	sqlite3_finalize(ap);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+gk_audit_verify(sqlite3 *db, const struct gk_checkpoint *anchor, char *msg,
+    size_t msglen)
+{
+	uint8_t key[32];
+	int64_t n = 0;
+	int r;
+
+	snprintf(msg, msglen, "internal error");
+	if (anchor != NULL && gk_checkpoint_check(anchor) != 0) {
+		snprintf(msg, msglen, "the anchor checkpoint's signature does not "
+		    "verify");
+		return 1;
+	}
+	if ((r = verify_chain(db, anchor, &n, msg, msglen)) != 0)
+		return r;
+	if ((r = daemon_key(db, key)) != 0) {
+		if (n == 0) {
+			snprintf(msg, msglen, "intact: the log is empty");
+			return 0;
+		}
+		snprintf(msg, msglen, "the daemon's public key is missing");
+		return 1;
+	}
+	if (anchor != NULL && memcmp(anchor->key, key, 32) != 0) {
+		snprintf(msg, msglen, "the log is signed with another key than the "
+		    "anchor's");
+		return 1;
+	}
+	if ((r = verify_checkpoints(db, key, msg, msglen)) != 0 ||
+	    (r = verify_requests(db, msg, msglen)) != 0)
+		return r;
+	snprintf(msg, msglen, "intact: %" PRId64 " records%s", n,
+	    anchor != NULL ? ", anchor checkpoint matches" : "");
+	return 0;
+}

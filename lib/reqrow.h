@@ -1,0 +1,60 @@
+/*
+ * A row of the `requests` table, as both the daemon and gk-audit verify
+ * read it, and the digest fields it stands for.
+ */
+#ifndef GK_REQROW_H
+#define GK_REQROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "canon.h"
+
+struct gk_reqrow {
+	int64_t	  id;
+	char	 *state;
+	char	 *host;
+	uint8_t	  nonce[GK_NONCE_LEN];
+	int64_t	  uid;
+	char	 *user;
+	char	**argv;
+	size_t	  argc;
+	char	 *exe;
+	uint8_t	  exe_hash[GK_DIGEST_LEN];
+	char	 *cwd;
+	char	**paths;
+	size_t	  npaths;
+	char	 *run_as;
+	char	 *rule;
+	int64_t	  need;
+	char	 *set_name;
+	char	**members;
+	size_t	  nmembers;
+	char	 *reason;
+	int64_t	  created, expires, delay, run_at;
+	uint8_t	  digest[GK_DIGEST_LEN];
+	int64_t	  status;	/* -1 until it ran */
+	char	 *session;
+};
+
+/* The columns, in the order gk_reqrow_from_stmt reads them. */
+#define GK_REQROW_COLUMNS "id, state, host, nonce, uid, user, argv, exe, " \
+	"exe_hash, cwd, paths, run_as, rule, need, set_name, members, reason, " \
+	"created, expires, delay, run_at, digest, status, session"
+
+/* Reads the current row of st (selected with GK_REQROW_COLUMNS first). */
+int	gk_reqrow_from_stmt(sqlite3_stmt *st, struct gk_reqrow *r);
+/* Loads request id; GK_ERR_NOTFOUND when absent. */
+int	gk_reqrow_load(sqlite3 *db, int64_t id, struct gk_reqrow *r);
+void	gk_reqrow_free(struct gk_reqrow *r);
+/* The digest fields of r (pointing into r). */
+void	gk_reqrow_fields(const struct gk_reqrow *r, struct gk_request_fields *f);
+
+/* Canonical string lists as stored in BLOB columns. */
+int	gk_strlist_encode(struct gk_buf *b, size_t n, char *const *v);
+int	gk_strlist_decode(const void *p, size_t len, char ***v, size_t *n);
+void	gk_strlist_free(char **v, size_t n);
+
+#endif

@@ -1,0 +1,107 @@
+# Shared helpers for the end-to-end tests: TAP output, a temp world under
+# /tmp that other uids can use, a daemon on a private socket, soft
+# YubiKeys and approver keys. Tests run as root.
+set -u
+: "${GK_BUILD:?GK_BUILD must name the build directory}"
+: "${GK_SRC:?GK_SRC must name the source directory}"
+
+tap_n=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+notok() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $*"; }
+# check NAME CMD...: ok when CMD succeeds.
+check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+diag() { echo "# $*"; }
+# not CMD...: succeeds when CMD fails (for check).
+not() { if "$@"; then return 1; fi; return 0; }
+# quiet CMD...: CMD with its stderr dropped.
+quiet() { "$@" 2>/dev/null; }
+# refused NAME PATTERN CMD...: CMD must fail with PATTERN in its stderr
+# (so each refusal is shown to happen for its own reason).
+refused() {
+	name=$1 pat=$2; shift 2
+	if err=$("$@" 2>&1 >/dev/null); then
+		notok "$name: was accepted"
+	elif echo "$err" | grep -q -- "$pat"; then
+		ok "$name"
+	else
+		notok "$name: refused for another reason: $err"
+	fi
+}
+# listed PATTERN: a pending request matching PATTERN is listed (as alice).
+listed() { as 20002 "$T/bin/gk-approve" -s "$SOCK" list | grep -q -- "$1"; }
+# request_id PATTERN: the number of the pending request matching PATTERN.
+request_id() {
+	as 20002 "$T/bin/gk-approve" -s "$SOCK" list | awk -v p="$1" \
+	    '$0 ~ p {print $1; exit}'
+}
+
+# A world: $T (0755) with bin/ copies of the programs, state/, pol/, home/.
+world_init() {
+	T=$(mktemp -d /tmp/gk-e2e.XXXXXX)
+	chmod 0755 "$T"
+	mkdir -p "$T/bin" "$T/state" "$T/pol" "$T/home"
+	for p in gatekeeperd gkctl gk-shell gk-approve gk-audit; do
+		cp "$GK_BUILD/$p" "$T/bin/$p"
+	done
+	cp "$GK_BUILD/tests/softkey" "$T/bin/softkey"
+	chmod 0755 "$T"/bin/*
+	SOCK=$T/gk.sock
+	trap world_cleanup EXIT
+}
+
+world_cleanup() {
+	daemon_stop
+	rm -rf "$T"
+}
+
+daemon_start() {
+	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" \
+	    2>>"$T/daemon.log" &
+	DPID=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -S "$SOCK" ]
+}
+
+daemon_stop() {
+	if [ -n "${DPID:-}" ]; then
+		kill "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DPID=
+	fi
+}
+
+# as UID CMD...: run as a uid without a passwd entry.
+as() { u=$1; shift; setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+
+# approver_new NAME UID: key pair, soft YubiKey, enrolment.
+approver_new() {
+	mkdir -p "$T/home/$1"
+	chown "$2:$2" "$T/home/$1"
+	pub=$(as "$2" env HOME="$T/home/$1" "$T/bin/gk-approve" keygen \
+	    --no-passphrase --key "$T/home/$1/key" </dev/null) || return 1
+	yk=$("$T/bin/softkey" new "$T/tok.$1") || return 1
+	"$T/bin/gkctl" -s "$SOCK" enroll "$1" --uid "$2" --pubkey "$pub" \
+	    --yubikey "$yk" >/dev/null
+}
+
+# decide NAME UID approve|deny ID [OTP]: one decision with the approver's
+# key and the next OTP of their soft YubiKey.
+decide() {
+	otp=${5:-$("$T/bin/softkey" otp "$T/tok.$1")}
+	echo "$otp" | as "$2" env HOME="$T/home/$1" "$T/bin/gk-approve" -s "$SOCK" \
+	    "$3" "$4" --otp - --key "$T/home/$1/key"
+}
+
+# wait_for CMD...: retry up to 5s.
+wait_for() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+
+# Is the image formatted as ext*? (superblock magic 53 ef at 1080)
+formatted() { [ "$(od -An -tx1 -j1080 -N2 "$1" | tr -d ' ')" = "53ef" ]; }
