@@ -383,8 +383,8 @@ job_finish(struct daemon *d, struct job *j)
 	struct gk_msg m;
 	struct conn *c;
 	sqlite3_stmt *st;
-	uint8_t h[GK_DIGEST_LEN];
-	char hex[65], detail[300], *command = NULL;
+	uint8_t h[GK_DIGEST_LEN], kh[GK_DIGEST_LEN];
+	char hex[65], khex[65], detail[400], *command = NULL;
 	const char *state;
 	int status;
 
@@ -395,8 +395,13 @@ job_finish(struct daemon *d, struct job *j)
 	state = status == 0 ? GK_ST_DONE : GK_ST_FAILED;
 	crypto_generichash_final(j->hash, h, GK_DIGEST_LEN);
 	gk_hex(h, sizeof(h), hex);
+	/* The kept part is hashed too, so gk-audit verify covers the stored
+	 * output column. */
+	crypto_generichash(kh, sizeof(kh), j->output.data ? j->output.data :
+	    (const uint8_t *)"", gk_buf_avail(&j->output), NULL, 0);
+	gk_hex(kh, sizeof(kh), khex);
 	snprintf(detail, sizeof(detail), "state=%s status=%d output_bytes=%zu "
-	    "output_hash=%s", state, status, j->total, hex);
+	    "output_hash=%s kept_hash=%s", state, status, j->total, hex, khex);
 	if (gk_reqrow_load(d->db, j->id, &row) == 0) {
 		command = gk_escape_argv(row.argc, row.argv);
 		if (store_begin(d) == 0) {

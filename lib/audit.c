@@ -376,6 +376,57 @@ enrolled_key(sqlite3 *db, const char *name, int64_t before, uint8_t key[32])
 	return r;
 }
 
+/*
+ * A request's state, exit status and kept output against its latest
+ * audit records, and its decisions against the audited ones.
+ */
+static int
+verify_outcome(sqlite3 *db, const struct gk_reqrow *row, char *msg,
+    size_t msglen)
+{
+	sqlite3_stmt *st;
+	char v[80], hex[65], want[80], ws[24];
+	uint8_t h[GK_DIGEST_LEN];
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT detail, (SELECT count(*) FROM audit "
+	    "WHERE request = ?1 AND event IN ('approve', 'reject')), (SELECT "
+	    "count(*) FROM approvals WHERE request = ?1), (SELECT output FROM "
+	    "requests WHERE id = ?1) FROM audit WHERE request = ?1 AND (detail "
+	    "LIKE 'state=%' OR detail LIKE '% state=%') ORDER BY seq DESC "
+	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return GK_ERR_DB;
+	sqlite3_bind_int64(st, 1, row->id);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    detail_get(col(st, 0), "state", v, sizeof(v)) != 0 ||
+	    strcmp(v, row->state) != 0) {
+		snprintf(msg, msglen, "request %" PRId64 ": its state \"%s\" is "
+		    "not the audited one (edited)", row->id, row->state);
+		r = 1;
+	} else if (sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2)) {
+		snprintf(msg, msglen, "request %" PRId64 ": its decisions differ "
+		    "from the audited ones (edited or deleted)", row->id);
+		r = 1;
+	} else if (row->status >= 0) {
+		crypto_generichash(h, sizeof(h), sqlite3_column_blob(st, 3) ?
+		    sqlite3_column_blob(st, 3) : (const void *)"",
+		    (size_t)sqlite3_column_bytes(st, 3), NULL, 0);
+		gk_hex(h, sizeof(h), hex);
+		snprintf(v, sizeof(v), "%" PRId64, row->status);
+		if (detail_get(col(st, 0), "kept_hash", want, sizeof(want)) != 0 ||
+		    strcmp(want, hex) != 0 ||
+		    detail_get(col(st, 0), "status", ws, sizeof(ws)) != 0 ||
+		    strcmp(ws, v) != 0) {
+			snprintf(msg, msglen, "request %" PRId64 ": its exit "
+			    "status or output is not the audited one (edited)",
+			    row->id);
+			r = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* Every request against its audited digest; every approval's signature. */
 static int
 verify_requests(sqlite3 *db, char *msg, size_t msglen)
@@ -459,6 +510,8 @@ verify_requests(sqlite3 *db, char *msg, size_t msglen)
 			}
 			gk_buf_free(&m);
 		}
+		if (r == 0 && (e = verify_outcome(db, &row, msg, msglen)) != 0)
+			r = e;
 		gk_reqrow_free(&row);
 	}
  out:

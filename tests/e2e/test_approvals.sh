@@ -154,6 +154,10 @@ tamper "deleted request" "DELETE FROM requests WHERE id = $R1"
 tamper "edited approval signature" "UPDATE approvals SET sig = (SELECT sig FROM approvals WHERE request = $R2 LIMIT 1) WHERE request = $R1 AND approver = 'alice'"
 tamper "edited approval time" "UPDATE approvals SET time = time + 1 WHERE request = $R1 AND approver = 'bob'"
 tamper "edited approval otp" "UPDATE approvals SET otp = 'x' WHERE request = $R1 AND approver = 'bob'"
+tamper "deleted approval" "DELETE FROM approvals WHERE request = $R2 AND approver = 'alice'"
+tamper "edited request state" "UPDATE requests SET state = 'pending' WHERE id = $R2"
+tamper "edited exit status" "UPDATE requests SET status = 1 WHERE id = $R1"
+tamper "edited kept output" "UPDATE requests SET output = x'41' WHERE id = $R1"
 
 # Secrets: no OTP or AES key in the daemon's log.
 leaked=0
