@@ -51,7 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-TEST_HELPERS := $(B)/tests/softkey
+TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide
 
 .PHONY: all deps check check-asan fuzz fuzz-build install clean
 .DEFAULT_GOAL := all
@@ -90,6 +90,10 @@ $(B)/tests/softkey: $(B)/obj/tests/softkey.o $(LIBGK)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
+$(B)/tests/rawdecide: $(B)/obj/tests/rawdecide.o $(CLIENT_OBJ) $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 check: all $(UNIT_BIN) $(REPLAY_BIN) $(TEST_HELPERS)
 	@sh tests/run.sh $(B)
 
@@ -117,7 +121,9 @@ fuzz: fuzz-build
 # Install -------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
-	install -m 0755 $(B)/gkctl $(DESTDIR)$(SBINDIR)/gkctl
+	install -m 0755 $(B)/gatekeeperd $(B)/gkctl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit \
+	    $(DESTDIR)$(BINDIR)/
 
 clean:
 	rm -rf build build-asan

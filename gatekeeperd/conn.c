@@ -26,7 +26,7 @@
 
 #define CONN_IN_MAX	(GK_FRAME_HDR + GK_FRAME_MAX)
 
-static void
+void
 conn_flush(struct conn *c)
 {
 	ssize_t w;

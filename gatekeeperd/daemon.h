@@ -95,6 +95,7 @@ void	checkpoint_maybe(struct daemon *, int force);
 int	checkpoint_line(struct daemon *, char *out, size_t n);
 
 /* conn.c */
+void	conn_flush(struct conn *);
 void	conn_send(struct conn *, struct gk_msg *);
 void	conn_error(struct conn *, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

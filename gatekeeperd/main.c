@@ -245,7 +245,7 @@ conn_read(struct daemon *d, struct conn *c)
 	struct gk_msg m;
 	uint8_t type, *p;
 	ssize_t n;
-	int r;
+	int r = GK_ERR_SHORT;
 
 	for (;;) {
 		if ((p = gk_buf_reserve(&c->in, 65536 < c->in.max - c->in.len ?
@@ -445,24 +445,8 @@ main(int argc, char **argv)
 
 				if (c->dead)
 					break;
-				if (evs[i].events & EPOLLOUT) {
-					struct gk_msg none;
-
-					(void)none;
-					/* flush by sending nothing */
-					if (gk_buf_avail(&c->out) > 0) {
-						ssize_t wr = send(c->fd,
-						    gk_buf_ptr(&c->out),
-						    gk_buf_avail(&c->out),
-						    MSG_NOSIGNAL | MSG_DONTWAIT);
-						if (wr > 0)
-							gk_buf_consume(&c->out,
-							    (size_t)wr);
-						else if (wr == -1 && errno != EAGAIN)
-							c->dead = 1;
-						gk_buf_compact(&c->out);
-					}
-				}
+				if (evs[i].events & EPOLLOUT)
+					conn_flush(c);
 				if (evs[i].events & (EPOLLIN | EPOLLHUP |
 				    EPOLLRDHUP | EPOLLERR))
 					conn_read(&d, c);

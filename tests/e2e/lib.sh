@@ -43,7 +43,7 @@ world_init() {
 	for p in gatekeeperd gkctl gk-shell gk-approve gk-audit; do
 		cp "$GK_BUILD/$p" "$T/bin/$p"
 	done
-	cp "$GK_BUILD/tests/softkey" "$T/bin/softkey"
+	cp "$GK_BUILD/tests/softkey" "$GK_BUILD/tests/rawdecide" "$T/bin/"
 	chmod 0755 "$T"/bin/*
 	SOCK=$T/gk.sock
 	trap world_cleanup EXIT

@@ -5,7 +5,7 @@
 . "$GK_SRC/tests/e2e/lib.sh"
 world_init
 cat >"$T/pol/10-test.policy" <<'EOF'
-approvers storage = alice bob
+approvers storage = alice bob dave
 approve 2 by storage name disk-format cmd mkfs.ext4
 approve 2 by storage name short expire 2s cmd mkfs.ext3
 local cmd true echo
@@ -95,6 +95,18 @@ wait_for listed disk3
 R3=$(request_id disk3)
 refused "self-approval refused" "your own request" \
     decide bob 20003 approve "$R3"
+
+# A signature moved from one request to another (a lying client).
+DPUB=$("$T/bin/rawdecide" keygen "$T/dave.sk")
+"$T/bin/softkey" new "$T/tok.dave" >"$T/dave.yk"
+check "enroll dave" "$T/bin/gkctl" -s "$SOCK" enroll dave --uid 20005 \
+    --pubkey "$DPUB" --yubikey "$(cat "$T/dave.yk")"
+chmod 0644 "$T/dave.sk"
+rawdave() { as 20005 "$T/bin/rawdecide" "$SOCK" "$1" "$2" "$T/dave.sk" dave \
+    "$("$T/bin/softkey" otp "$T/tok.dave")"; }
+refused "a signature for another request refused" "signature refused" \
+    rawdave "$R3" "$R2"
+check "the same tool's honest signature is accepted" rawdave "$R3" "$R3"
 
 # Expiry: the short rule expires in 2s.
 (cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
