@@ -55,12 +55,17 @@ world_cleanup() {
 }
 
 daemon_start() {
+	before=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
 	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" \
 	    2>>"$T/daemon.log" &
 	DPID=$!
 	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -S "$SOCK" ]
+	while [ "$(grep -c "listening on" "$T/daemon.log")" = "${before:-0}" ] &&
+	    [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ "$(grep -c "listening on" "$T/daemon.log")" != "${before:-0}" ]
 }
 
 daemon_stop() {
