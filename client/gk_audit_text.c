@@ -9,53 +9,6 @@
 
 #define TEXT_MAX	(64 * 1024 * 1024)
 
-/* One UTF-8 sequence at s (n > 0): its length and *cp, or 0 when the bytes
- * there are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* The characters escape.h shows as escapes (besides invalid bytes). */
-static int
-unsafe(uint32_t c)
-{
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
-	    c == 0x061c || c == 0x200e || c == 0x200f ||
-	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-	    (c >= 0x200b && c <= 0x200d) || (c >= 0x2060 && c <= 0x2064) ||
-	    c == 0xfeff || c == 0x2028 || c == 0x2029 || c == 0x00ad;
-}
-
 static char *
 buf_to_str(struct gk_buf *b)
 {
@@ -79,14 +32,14 @@ gk_audit_text_filter(const char *s, size_t n)
 
 	gk_buf_init(&b, TEXT_MAX);
 	while (i < n) {
-		if ((l = utf8_decode(p + i, n - i, &cp)) == 0) {
+		if ((l = gk_utf8_decode(p + i, n - i, &cp)) == 0) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
 			r = gk_buf_put(&b, tmp, strlen(tmp));
 			l = 1;
 		} else if (cp < 0x20 || cp == 0x7f) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned)cp);
 			r = gk_buf_put(&b, tmp, strlen(tmp));
-		} else if (unsafe(cp)) {
+		} else if (gk_char_hidden(cp)) {
 			snprintf(tmp, sizeof(tmp), "\\u{%04x}", (unsigned)cp);
 			r = gk_buf_put(&b, tmp, strlen(tmp));
 		} else
@@ -139,13 +92,13 @@ gk_audit_json_str(FILE *fp, const char *s, size_t n)
 
 	putc('"', fp);
 	while (i < n) {
-		if ((l = utf8_decode(p + i, n - i, &cp)) == 0) {
+		if ((l = gk_utf8_decode(p + i, n - i, &cp)) == 0) {
 			fputs("\\ufffd", fp);
 			l = 1;
 		} else if (cp == '"' || cp == '\\') {
 			putc('\\', fp);
 			putc((int)cp, fp);
-		} else if (unsafe(cp))
+		} else if (gk_char_hidden(cp))
 			fprintf(fp, "\\u%04x", (unsigned)cp);
 		else
 			fwrite(p + i, 1, l, fp);

@@ -6,10 +6,8 @@
 #include "escape.h"
 #include "gk_err.h"
 
-/* Decodes one UTF-8 sequence at s (n > 0 bytes left). Returns its length and
- * sets *cp, or 0 when the bytes there are not valid UTF-8. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t
+gk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	uint32_t c;
 	size_t len, i;
@@ -42,10 +40,10 @@ utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-static int
-must_escape(uint32_t c)
+int
+gk_char_hidden(uint32_t c)
 {
-	return (c >= 0x80 && c <= 0x9f) ||
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
 	    c == 0x061c || c == 0x200e || c == 0x200f ||
 	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
 	    (c >= 0x200b && c <= 0x200d) || (c >= 0x2060 && c <= 0x2064) ||
@@ -70,7 +68,7 @@ gk_escape_arg(struct gk_buf *out, const char *s, size_t n)
 	if ((r = gk_buf_put_u8(out, '\'')) != 0)
 		return r;
 	while (i < n) {
-		l = utf8_decode(p + i, n - i, &cp);
+		l = gk_utf8_decode(p + i, n - i, &cp);
 		if (l == 0) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
 			r = put_str(out, tmp);
@@ -90,7 +88,7 @@ gk_escape_arg(struct gk_buf *out, const char *s, size_t n)
 		else if (cp < 0x20 || cp == 0x7f) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned)cp);
 			r = put_str(out, tmp);
-		} else if (must_escape(cp)) {
+		} else if (gk_char_hidden(cp)) {
 			snprintf(tmp, sizeof(tmp), "\\u{%04x}", (unsigned)cp);
 			r = put_str(out, tmp);
 		} else

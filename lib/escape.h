@@ -19,6 +19,7 @@
 #define GK_ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -27,6 +28,13 @@ int	gk_escape_arg(struct gk_buf *out, const char *s, size_t n);
 /* The escaped args joined by single spaces, as a new NUL-terminated string
  * (caller frees), or NULL when out of memory. */
 char	*gk_escape_argv(size_t argc, char *const *argv);
+/* Decodes one UTF-8 sequence at s (n > 0 bytes left): its length with *cp
+ * set, or 0 when the bytes there are not valid UTF-8 (overlong, surrogate,
+ * > U+10FFFF, truncated). */
+size_t	gk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Is c one of the characters shown only as an escape (controls, C1, bidi,
+ * zero-width, separators)? */
+int	gk_char_hidden(uint32_t c);
 /* One escaped argument as a new NUL-terminated string, or NULL. */
 char	*gk_escape_str(const char *s);
 
