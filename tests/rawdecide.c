@@ -115,7 +115,9 @@ main(int argc, char **argv)
 	if (m.type != GK_T_OK) {
 		fprintf(stderr, "rawdecide: %s\n", gk_msg_str(&m, "message") ?
 		    gk_msg_str(&m, "message") : "refused");
+		gk_msg_free(&m);
 		return 1;
 	}
+	gk_msg_free(&m);
 	return 0;
 }

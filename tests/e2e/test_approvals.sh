@@ -126,6 +126,18 @@ check "policy deny: exit 77" test $? = 77
 check "local command runs as the user" \
     test "$(as 20001 "$T/bin/gk-shell" -s "$SOCK" -c 'echo hi')" = hi
 
+# Approver management: root only; revoke removes.
+check "gkctl approvers lists carol" sh -c \
+    "$T/bin/gkctl -s $SOCK approvers | grep -q '^carol uid=20004'"
+check "a non-root enrolment is refused" not quiet as 20001 "$T/bin/gkctl" \
+    -s "$SOCK" enroll eve --uid 20001 --pubkey "$DPUB" \
+    --yubikey "$("$T/bin/softkey" new "$T/tok.eve")"
+check "gkctl revoke carol" "$T/bin/gkctl" -s "$SOCK" revoke carol
+check "carol is gone" not sh -c \
+    "$T/bin/gkctl -s $SOCK approvers | grep -q '^carol'"
+refused "a revoked approver cannot decide" "not an enrolled approver\\|does not exist" \
+    decide carol 20004 approve "$R3"
+
 # The audit log.
 check "gk-audit verify through the daemon" \
     "$T/bin/gk-audit" -s "$SOCK" verify

@@ -13,6 +13,7 @@ chmod 0644 "$P/10-a.policy"
 G=$T/bin/gkctl
 
 check "gkctl check on a good policy exits 0" "$G" check "$P"
+check "the example policy checks" "$G" check "$GK_SRC/policies/examples"
 out=$("$G" explain -p "$P" --user nobody-here -- mkfs.ext4 /dev/sdb)
 check "explain: decision word first" sh -c "echo '$out' | head -1 | grep -q '^approve 2 by storage: rule disk-format at $P/10-a.policy:2'"
 out=$("$G" explain -p "$P" -- mkfs.nothere /dev/sdb)
