@@ -54,6 +54,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide
 
 .PHONY: all deps check check-asan fuzz fuzz-build install clean
+# Keep intermediate objects: make must not print "rm ..." after the summary.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
