@@ -1,3 +1,4 @@
+#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ gk_client_connect(const char *path)
 		errno = e;
 		return -1;
 	}
+	return fd;
+}
+
+int
+gk_client_dial(const char *opt)
+{
+	const char *path = gk_client_socket(opt);
+	int fd;
+
+	if ((fd = gk_client_connect(path)) == -1)
+		errx(GK_EXIT_UNREACHABLE, "cannot reach gatekeeperd at %s: %s",
+		    path, strerror(errno));
 	return fd;
 }
 

@@ -10,6 +10,9 @@
 const char	*gk_client_socket(const char *opt);
 /* A connected socket, or -1 with errno set (the caller reports it). */
 int		 gk_client_connect(const char *path);
+/* Connects to the socket chosen as gk_client_socket(opt) does, or exits
+ * with GK_EXIT_UNREACHABLE (69) and a message naming the path. */
+int		 gk_client_dial(const char *opt);
 /* Sends m; returns 0 or a GK_ERR_* code. */
 int		 gk_client_send(int fd, struct gk_msg *m);
 /* Reads one message; returns 0 or a GK_ERR_* code (GK_ERR_SHORT: the

@@ -643,18 +643,6 @@ cmd_keygen(int argc, char **argv)
 
 /* Talking to the daemon -------------------------------------------------- */
 
-static int
-daemon_connect(void)
-{
-	const char *path = gk_client_socket(sock_opt);
-	int fd;
-
-	if ((fd = gk_client_connect(path)) == -1)
-		errx(GK_EXIT_UNREACHABLE, "cannot reach gatekeeperd at %s: %s",
-		    path, strerror(errno));
-	return fd;
-}
-
 static void
 daemon_send(int fd, struct gk_msg *m)
 {
@@ -803,7 +791,7 @@ cmd_list(int argc, char **argv)
 		else
 			usage();
 	}
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_LIST);
 	daemon_send(fd, &m);
 	for (;;) {
@@ -904,7 +892,7 @@ fetch_request(uint64_t id, struct req *rq)
 
 	memset(rq, 0, sizeof(*rq));
 	snprintf(ctx, sizeof(ctx), "request %" PRIu64, id);
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&q, GK_T_SHOW);
 	if (gk_msg_add_u64(&q, "id", id) != 0)
 		errx(1, "out of memory");
@@ -1235,7 +1223,7 @@ cmd_decide(int argc, char **argv, const char *decision)
 	gk_buf_free(&sm);
 	sodium_free(sk);
 
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_DECIDE);
 	if (gk_msg_add_u64(&m, "id", rq.id) != 0 ||
 	    gk_msg_add_str(&m, "decision", decision) != 0 ||

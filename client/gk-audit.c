@@ -392,18 +392,6 @@ db_query(const struct query *q, struct rec **out)
 
 /* Asking the daemon ------------------------------------------------------ */
 
-static int
-daemon_connect(void)
-{
-	const char *path = gk_client_socket(sock_opt);
-	int fd;
-
-	if ((fd = gk_client_connect(path)) == -1)
-		errx(GK_EXIT_UNREACHABLE, "cannot reach gatekeeperd at %s: %s",
-		    path, strerror(errno));
-	return fd;
-}
-
 static void
 daemon_send(int fd, struct gk_msg *m, int failcode)
 {
@@ -489,7 +477,7 @@ daemon_query(const struct query *q, struct rec **out)
 	size_t n = 0, drop;
 	int fd;
 
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_AUDIT);
 	if ((q->user != NULL && gk_msg_add_str(&m, "user", q->user) != 0) ||
 	    (q->has_request && gk_msg_add_u64(&m, "request", q->request) != 0) ||
@@ -711,7 +699,7 @@ cmd_checkpoint(int argc, char **argv)
 	for (a = 1; a < argc; a++)
 		if (!take_socket(argc, argv, &a))
 			usage();
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_CHECKPOINT);
 	daemon_send(fd, &m, 1);
 	daemon_recv(fd, &m, 1);
@@ -787,7 +775,7 @@ cmd_verify(int argc, char **argv)
 		return finish_stdout(r == 0 ? 0 : 1);
 	}
 
-	fd = daemon_connect();
+	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_VERIFY);
 	if (line != NULL && gk_msg_add_str(&m, "anchor", line) != 0)
 		errx(EXIT_USAGE, "out of memory");

@@ -72,36 +72,6 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
-/* The user's group names; an unknown user has none. */
-static char **
-user_groups(const char *user, size_t *n)
-{
-	struct passwd *pw;
-	struct group *gr;
-	gid_t *gids = NULL;
-	char **names;
-	int ng = 64, i, k = 0;
-
-	*n = 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return NULL;
-	for (;;) {
-		if ((gids = reallocarray(gids, (size_t)ng, sizeof(*gids))) == NULL)
-			err(1, "out of memory");
-		if (getgrouplist(user, pw->pw_gid, gids, &ng) != -1)
-			break;
-	}
-	if ((names = calloc((size_t)ng + 1, sizeof(*names))) == NULL)
-		err(1, "out of memory");
-	for (i = 0; i < ng; i++)
-		if ((gr = getgrgid(gids[i])) != NULL &&
-		    (names[k] = strdup(gr->gr_name)) != NULL)
-			k++;
-	free(gids);
-	*n = (size_t)k;
-	return names;
-}
-
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -139,10 +109,17 @@ cmd_explain(int argc, char **argv)
 		err(1, "getcwd");
 	if ((p = load_or_report(dir)) == NULL)
 		return 1;
-	groups = user_groups(user, &ngroups);
+	/* An unknown user is fine: no groups. */
 	memset(&q, 0, sizeof(q));
 	q.user = user;
-	q.uid = (pw = getpwnam(user)) != NULL ? pw->pw_uid : (uid_t)-1;
+	q.uid = (uid_t)-1;
+	groups = NULL;
+	ngroups = 0;
+	if ((pw = getpwnam(user)) != NULL) {
+		q.uid = pw->pw_uid;
+		if (gk_user_groups(user, pw->pw_gid, &groups, &ngroups) != 0)
+			errx(1, "out of memory");
+	}
 	q.groups = groups;
 	q.ngroups = ngroups;
 	q.argc = (size_t)(argc - a);
@@ -199,9 +176,7 @@ cmd_explain(int argc, char **argv)
 		errx(1, "out of memory");
 	printf("  command: %s\n  cwd: %s\n", shown, cwd);
 	free(shown);
-	for (i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
+	gk_strv_free(groups, ngroups);
 	gk_decision_free(&d);
 	gk_policy_free(p);
 	return 0;
@@ -213,15 +188,8 @@ static const char *sockopt;
 static int
 ask(struct gk_msg *m)
 {
-	const char *path = gk_client_socket(sockopt);
-	int fd;
+	int fd = gk_client_dial(sockopt);
 
-	if ((fd = gk_client_connect(path)) == -1) {
-		gk_msg_free(m);
-		fprintf(stderr, "gkctl: cannot reach gatekeeperd at %s: %s\n",
-		    path, strerror(errno));
-		exit(69);
-	}
 	if (gk_client_send(fd, m) != 0)
 		errx(69, "lost the connection to gatekeeperd");
 	return fd;

@@ -89,21 +89,21 @@ conn_ok(struct conn *c, const char *message)
 }
 
 void
-waiters_send(struct daemon *d, int64_t id, struct gk_msg *m)
+waiters_send(struct daemon *d, int64_t id, struct gk_msg *m, int last)
 {
 	struct conn *c;
 	struct gk_buf one;
+	int framed;
 
 	/* Frame once, then copy the bytes to each waiter. */
 	gk_buf_init(&one, GK_FRAME_HDR + GK_FRAME_MAX);
-	if (gk_msg_finish(m, &one) != 0) {
-		gk_buf_free(&one);
-		return;
-	}
+	framed = gk_msg_finish(m, &one) == 0;
 	for (c = d->conns; c != NULL; c = c->next) {
 		if (c->dead || c->waiting != id)
 			continue;
-		if (gk_buf_put(&c->out, one.data, one.len) != 0) {
+		if (last)
+			c->waiting = 0;
+		if (!framed || gk_buf_put(&c->out, one.data, one.len) != 0) {
 			c->dead = 1;
 			continue;
 		}

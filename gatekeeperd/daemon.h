@@ -100,7 +100,9 @@ void	conn_send(struct conn *, struct gk_msg *);
 void	conn_error(struct conn *, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	conn_ok(struct conn *, const char *message);
-void	waiters_send(struct daemon *, int64_t id, struct gk_msg *);
+/* Sends m to every peer waiting on request id; last: the request is over,
+ * and they wait no more. */
+void	waiters_send(struct daemon *, int64_t id, struct gk_msg *, int last);
 int	peer_sees_all(struct daemon *, const struct conn *);
 
 /* requests.c */

@@ -99,10 +99,10 @@ changed_since(const struct gk_reqrow *row, int *fdp)
 {
 	static char why[600];
 	uint8_t hash[GK_DIGEST_LEN];
-	char canon[PATH_MAX], buf[PATH_MAX];
-	const char *v;
-	size_t i, k, n = 0;
+	char canon[PATH_MAX], **paths;
+	size_t i, n;
 
+	why[0] = '\0';
 	if (exe_check(row->exe, fdp, hash, why, sizeof(why)) != 0)
 		return why;
 	if (sodium_memcmp(hash, row->exe_hash, GK_DIGEST_LEN) != 0) {
@@ -116,26 +116,22 @@ changed_since(const struct gk_reqrow *row, int *fdp)
 		    "elsewhere", row->cwd);
 		return why;
 	}
-	for (k = 0; k < 2; k++) {
-		for (i = 1; i < row->argc; i++) {
-			v = k == 0 ? row->argv[i] : gk_path_value(row->argv[i]);
-			if (v == NULL)
-				continue;
-			if (n >= row->npaths ||
-			    gk_canon_path(row->cwd, v, buf, sizeof(buf)) != 0 ||
-			    strcmp(buf, row->paths[n]) != 0) {
-				snprintf(why, sizeof(why), "argument %zu now leads "
-				    "elsewhere than when it was approved", i);
-				return why;
-			}
-			n++;
-		}
-	}
-	if (n != row->npaths) {
-		snprintf(why, sizeof(why), "the arguments changed");
+	if (gk_canon_args(row->cwd, row->argc, row->argv, &paths, &n, why,
+	    sizeof(why)) != 0)
 		return why;
+	for (i = 0; i < n && i < row->npaths; i++)
+		if (strcmp(paths[i], row->paths[i]) != 0)
+			break;
+	if (i < n || n != row->npaths) {
+		if (i + 1 < row->argc)
+			snprintf(why, sizeof(why), "argument %zu now leads "
+			    "elsewhere than when it was approved", i + 1);
+		else
+			snprintf(why, sizeof(why), "a NAME=VALUE argument now "
+			    "leads elsewhere than when it was approved");
 	}
-	return NULL;
+	gk_strv_free(paths, n);
+	return why[0] != '\0' ? why : NULL;
 }
 
 static void
@@ -144,9 +140,6 @@ refuse(struct daemon *d, const struct gk_reqrow *row, const char *why)
 	char detail[800], *command = gk_escape_argv(row->argc, row->argv);
 
 	snprintf(detail, sizeof(detail), "state=%s why=%s", GK_ST_REFUSED, why);
-	for (char *p = detail; *p; p++)
-		if ((unsigned char)*p < ' ')
-			*p = '?';
 	if (store_begin(d) == 0) {
 		if (request_set_state(d, row->id, GK_ST_REFUSED) != 0 ||
 		    audit_append(d, "exec-refused", 0, "root", row->id,
@@ -369,7 +362,7 @@ job_readable(struct daemon *d, struct job *j, int fd)
 		gk_msg_begin(&m, GK_T_OUTPUT);
 		gk_msg_add_u64(&m, "stream", fd == j->outfd ? 1 : 2);
 		gk_msg_add(&m, "data", buf, (size_t)n);
-		waiters_send(d, j->id, &m);
+		waiters_send(d, j->id, &m, 0);
 	}
 }
 
@@ -381,7 +374,6 @@ job_finish(struct daemon *d, struct job *j)
 {
 	struct gk_reqrow row;
 	struct gk_msg m;
-	struct conn *c;
 	sqlite3_stmt *st;
 	uint8_t h[GK_DIGEST_LEN], kh[GK_DIGEST_LEN];
 	char hex[65], khex[65], detail[400], *command = NULL;
@@ -431,10 +423,7 @@ job_finish(struct daemon *d, struct job *j)
 	gk_msg_add_i64(&m, "id", j->id);
 	gk_msg_add_str(&m, "state", state);
 	gk_msg_add_i64(&m, "status", status);
-	waiters_send(d, j->id, &m);
-	for (c = d->conns; c != NULL; c = c->next)
-		if (c->waiting == j->id)
-			c->waiting = 0;
+	waiters_send(d, j->id, &m, 1);
 }
 
 void

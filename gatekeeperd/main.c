@@ -244,18 +244,20 @@ conn_read(struct daemon *d, struct conn *c)
 	struct gk_buf payload;
 	struct gk_msg m;
 	uint8_t type, *p;
+	size_t room;
 	ssize_t n;
 	int r = GK_ERR_SHORT;
 
 	for (;;) {
-		if ((p = gk_buf_reserve(&c->in, 65536 < c->in.max - c->in.len ?
-		    65536 : c->in.max - c->in.len)) == NULL ||
-		    c->in.max == c->in.len) {
+		/* Never full: the buffer holds the largest frame, compacted. */
+		room = c->in.max - c->in.len;
+		if (room > 65536)
+			room = 65536;
+		if (room == 0 || (p = gk_buf_reserve(&c->in, room)) == NULL) {
 			c->dead = 1;
 			return;
 		}
-		n = recv(c->fd, p, 65536 < c->in.max - c->in.len ? 65536 :
-		    c->in.max - c->in.len, MSG_DONTWAIT);
+		n = recv(c->fd, p, room, MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -268,15 +270,8 @@ conn_read(struct daemon *d, struct conn *c)
 			break;
 		}
 		c->in.len += (size_t)n;
-		/* Check the header as soon as it is here, before the rest. */
-		if (gk_buf_avail(&c->in) >= GK_FRAME_HDR) {
-			uint32_t len;
-
-			if (gk_frame_header(gk_buf_ptr(&c->in), &type, &len) != 0) {
-				c->dead = 1;
-				return;
-			}
-		}
+		/* gk_frame_next judges the header as soon as it is here, before
+		 * any payload; a bad one drops the peer below. */
 		while (!c->dead && (r = gk_frame_next(&c->in, &type,
 		    &payload)) == 0) {
 			if (gk_msg_decode(&m, type, &payload) != 0) {

@@ -38,54 +38,34 @@ state_is(const char *s, const char *want)
 	return strcmp(s, want) == 0;
 }
 
-/* The groups of a user, by name; none for an unknown user. */
-static char **
-groups_of(const char *user, gid_t gid, size_t *n)
+/* Appends " key=VALUE" to out, VALUE being src's printable non-space
+ * characters (a space becomes space_as, or is dropped when that is 0). */
+static void
+session_field(char *out, size_t n, const char *key, const char *src,
+    char space_as)
 {
-	struct group *gr;
-	gid_t gids[256];
-	char **v;
-	int ng = 256, i, k = 0;
+	char v[128];
+	size_t k = 0, len;
 
-	*n = 0;
-	if (getgrouplist(user, gid, gids, &ng) == -1)
-		ng = 0;
-	if ((v = calloc((size_t)ng + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < ng; i++)
-		if ((gr = getgrgid(gids[i])) != NULL &&
-		    (v[k] = strdup(gr->gr_name)) != NULL)
-			k++;
-	*n = (size_t)k;
-	return v;
+	for (; src != NULL && *src != '\0' && k + 1 < sizeof(v); src++)
+		if (*src > ' ' && *src < 0x7f)
+			v[k++] = *src;
+		else if (*src == ' ' && space_as != 0)
+			v[k++] = space_as;
+	v[k] = '\0';
+	len = strlen(out);
+	if (k > 0 && len < n)
+		snprintf(out + len, n - len, "%s%s=%s", len ? " " : "", key, v);
 }
 
-/* "ssh=ADDR tty=TTY" from the RUN message, spaces and controls removed. */
+/* "ssh=ADDR tty=TTY session=S" from the RUN message, for the audit log. */
 static void
 session_of(const struct gk_msg *m, char *out, size_t n)
 {
-	const char *ssh = gk_msg_str(m, "ssh"), *tty = gk_msg_str(m, "tty");
-	const char *sess = gk_msg_str(m, "session");
-	char a[128] = "", t[64] = "", s[64] = "";
-	size_t i, k;
-
-	for (i = k = 0; ssh && ssh[i] && k + 1 < sizeof(a); i++)
-		if (ssh[i] > ' ' && ssh[i] < 0x7f)
-			a[k++] = ssh[i] == ' ' ? '_' : ssh[i];
-		else if (ssh[i] == ' ' && k + 1 < sizeof(a))
-			a[k++] = ',';
-	a[k] = '\0';
-	for (i = k = 0; tty && tty[i] && k + 1 < sizeof(t); i++)
-		if (tty[i] > ' ' && tty[i] < 0x7f)
-			t[k++] = tty[i];
-	t[k] = '\0';
-	for (i = k = 0; sess && sess[i] && k + 1 < sizeof(s); i++)
-		if (sess[i] > ' ' && sess[i] < 0x7f)
-			s[k++] = sess[i];
-	s[k] = '\0';
-	snprintf(out, n, "%s%s%s%s%s%s", a[0] ? "ssh=" : "", a,
-	    t[0] ? (a[0] ? " tty=" : "tty=") : "", t,
-	    s[0] ? (a[0] || t[0] ? " session=" : "session=") : "", s);
+	out[0] = '\0';
+	session_field(out, n, "ssh", gk_msg_str(m, "ssh"), ',');
+	session_field(out, n, "tty", gk_msg_str(m, "tty"), 0);
+	session_field(out, n, "session", gk_msg_str(m, "session"), 0);
 }
 
 static void
@@ -133,9 +113,6 @@ deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
 
 	snprintf(detail, sizeof(detail), "rule=%s why=%s",
 	    r != NULL ? r->label : "-", why);
-	for (char *p = detail; *p; p++)
-		if ((unsigned char)*p < ' ')
-			*p = '?';
 	audit_event(d, "deny", uid, user, 0, session, command, detail);
 	send_decision(c, "deny", r, why, NULL);
 }
@@ -200,7 +177,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "the working directory cannot be resolved");
 		goto out;
 	}
-	if ((groups = groups_of(user, gid, &ngroups)) == NULL)
+	if (gk_user_groups(user, gid, &groups, &ngroups) != 0)
 		goto oom;
 	memset(&q, 0, sizeof(q));
 	q.user = user;
@@ -369,11 +346,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	gk_buf_free(&bpaths);
 	gk_buf_free(&bmem);
 	gk_decision_free(&dec);
-	if (groups != NULL) {
-		for (i = 0; i < ngroups; i++)
-			free(groups[i]);
-		free(groups);
-	}
+	gk_strv_free(groups, ngroups);
 	free(command);
 	free(argv);
 }
@@ -446,7 +419,7 @@ send_progress(struct daemon *d, struct conn *c, const struct gk_reqrow *row,
 	if (c != NULL)
 		conn_send(c, &m);
 	else
-		waiters_send(d, row->id, &m);
+		waiters_send(d, row->id, &m, 0);
 }
 
 static const char SQL_OUTPUT[] = "SELECT output FROM requests WHERE id = ?";
@@ -515,7 +488,6 @@ request_end(struct daemon *d, int64_t id, const char *state, const char *by,
     const char *message)
 {
 	struct gk_msg m;
-	struct conn *c;
 
 	gk_msg_begin(&m, GK_T_END);
 	gk_msg_add_i64(&m, "id", id);
@@ -523,10 +495,7 @@ request_end(struct daemon *d, int64_t id, const char *state, const char *by,
 	if (by != NULL)
 		gk_msg_add_str(&m, "by", by);
 	gk_msg_add_str(&m, "message", message);
-	waiters_send(d, id, &m);
-	for (c = d->conns; c != NULL; c = c->next)
-		if (c->waiting == id)
-			c->waiting = 0;
+	waiters_send(d, id, &m, 1);
 }
 
 /* Moves a request to a final state with its audit record. */
@@ -937,21 +906,6 @@ static const char SQL_ENROLL[] =
     "INSERT INTO approvers(name, uid, pubkey, public_id, private_id, aes_key, "
     "counter, use, enrolled) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)";
 
-static int
-valid_approver_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 48)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		    *s == '.' || *s == '@'))
-			return 0;
-	return 1;
-}
-
 static void
 h_enroll(struct daemon *d, struct conn *c, struct gk_msg *m)
 {
@@ -963,7 +917,7 @@ h_enroll(struct daemon *d, struct conn *c, struct gk_msg *m)
 	uint64_t uid;
 	sqlite3_stmt *st;
 
-	if (name == NULL || !valid_approver_name(name)) {
+	if (name == NULL || !gk_policy_name_valid(name)) {
 		conn_error(c, GK_E_BAD, "bad approver name (letters, digits, "
 		    "- _ . @; at most 48)");
 		return;
@@ -1080,7 +1034,7 @@ h_revoke(struct daemon *d, struct conn *c, struct gk_msg *m)
 	const char *name = gk_msg_str(m, "name");
 	sqlite3_stmt *st;
 
-	if (name == NULL || !valid_approver_name(name)) {
+	if (name == NULL || !gk_policy_name_valid(name)) {
 		conn_error(c, GK_E_BAD, "bad approver name");
 		return;
 	}
@@ -1116,7 +1070,7 @@ h_audit(struct daemon *d, struct conn *c, struct gk_msg *m)
 	char sql[1024];
 	sqlite3_stmt *st;
 	struct gk_msg x;
-	int all = peer_sees_all(d, c), i = 1;
+	int all = peer_sees_all(d, c);
 
 	if ((gk_msg_count(m, "request") && gk_msg_u64(m, "request", ID_MAX, &req)) ||
 	    (gk_msg_count(m, "since") && gk_msg_u64(m, "since", INT64_MAX, &since)) ||
@@ -1163,7 +1117,6 @@ h_audit(struct daemon *d, struct conn *c, struct gk_msg *m)
 		conn_send(c, &x);
 		if (c->dead)
 			break;
-		i++;
 	}
 	sqlite3_finalize(st);
 	gk_msg_begin(&x, GK_T_DONE);

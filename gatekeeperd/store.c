@@ -209,7 +209,7 @@ int
 store_open(struct daemon *d)
 {
 	char path[4096];
-	int fd, on = 1;
+	int fd;
 	sqlite3_stmt *st;
 
 	if (load_key(d) != 0)
@@ -228,7 +228,6 @@ store_open(struct daemon *d)
 	}
 	sqlite3_db_config(d->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(d->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	(void)on;
 	sqlite3_busy_timeout(d->db, 5000);
 	if (exec_sql(d, "PRAGMA journal_mode=WAL") != 0 ||
 	    exec_sql(d, "PRAGMA synchronous=FULL") != 0 ||
@@ -272,7 +271,15 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 {
 	struct gk_audit_rec rec;
 	sqlite3_stmt *st;
+	char *clean = NULL, *p;
+	int r = 0;
 
+	/* A detail is one line of key=value text: controls never reach it. */
+	if ((clean = strdup(detail != NULL ? detail : "")) == NULL)
+		return GK_ERR_ALLOC;
+	for (p = clean; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = '?';
 	memset(&rec, 0, sizeof(rec));
 	rec.seq = d->seq + 1;
 	rec.time = time(NULL);
@@ -282,10 +289,12 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 	rec.request = request;
 	rec.session = session ? session : "";
 	rec.command = command ? command : "";
-	rec.detail = detail ? detail : "";
+	rec.detail = clean;
 	memcpy(rec.prev, d->head, GK_DIGEST_LEN);
-	if (gk_audit_hash(&rec) != 0)
+	if (gk_audit_hash(&rec) != 0) {
+		free(clean);
 		return GK_ERR_ALLOC;
+	}
 	st = stmt(d, SQL_AUDIT_INSERT);
 	sqlite3_bind_int64(st, 1, rec.seq);
 	sqlite3_bind_int64(st, 2, rec.time);
@@ -300,13 +309,14 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 	sqlite3_bind_blob(st, 11, rec.hash, GK_DIGEST_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		dlog(d, LOG_ERR, "audit insert: %s", sqlite3_errmsg(d->db));
-		sqlite3_reset(st);
-		return GK_ERR_DB;
+		r = GK_ERR_DB;
+	} else {
+		d->seq = rec.seq;
+		memcpy(d->head, rec.hash, GK_DIGEST_LEN);
 	}
 	sqlite3_reset(st);
-	d->seq = rec.seq;
-	memcpy(d->head, rec.hash, GK_DIGEST_LEN);
-	return 0;
+	free(clean);
+	return r;
 }
 
 int

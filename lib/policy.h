@@ -89,6 +89,20 @@ struct gk_policy_errors {
 	size_t	  lost;		/* errors not recorded: out of memory */
 };
 
+/* Is s a valid name for a rule, an approver set or an approver: letters,
+ * digits, - _ . @, at most 48 characters? */
+int	gk_policy_name_valid(const char *s);
+
+/*
+ * The names of the groups user is in (gid is their primary group), as a
+ * new array for gk_query.groups; an unknown user has none. Returns 0, or
+ * GK_ERR_ALLOC (never a silently shortened list: a missing group could
+ * skip a `for :group` deny rule). Free with gk_strv_free.
+ */
+int	gk_user_groups(const char *user, gid_t gid, char ***names, size_t *n);
+/* Frees n strings and the array. */
+void	gk_strv_free(char **v, size_t n);
+
 /* A new empty policy (deny everything), or NULL. */
 struct gk_policy *gk_policy_new(void);
 void	gk_policy_free(struct gk_policy *p);
@@ -169,6 +183,15 @@ int	gk_glob_arg(const char *pat, const char *s);
 /* Path globs: '*' and '?' stop at '/', "**" crosses it, and "DIR/ **"
  * (no space) also matches DIR itself. Returns 1 on a match. */
 int	gk_glob_path(const char *pat, const char *s);
+
+/*
+ * The canonical forms (gk_canon_path against cwd) of argv[1..], then of
+ * each NAME=VALUE argument's VALUE, in argument order: the path arguments
+ * a request's digest covers and exec time checks again. Returns 0 with a
+ * new array (free with gk_strv_free), or a GK_ERR_* with why set.
+ */
+int	gk_canon_args(const char *cwd, size_t argc, char *const *argv,
+	    char ***paths, size_t *npaths, char *why, size_t whylen);
 
 /* For an argument NAME=VALUE or --opt=VALUE (no '/' before the '='), the
  * VALUE, which `path` also tries as a path (dd's of=/dev/sda); else NULL. */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,45 @@ gk_resolve_program(const char *argv0, const char *cwd, const char *secure_path,
 	return 0;
 }
 
+int
+gk_user_groups(const char *user, gid_t gid, char ***names, size_t *n)
+{
+	struct group *gr;
+	gid_t *gids = NULL, *ng;
+	char **v;
+	int cnt = 64, i, k = 0;
+
+	*names = NULL;
+	*n = 0;
+	for (;;) {
+		if ((ng = reallocarray(gids, (size_t)cnt, sizeof(*gids))) == NULL) {
+			free(gids);
+			return GK_ERR_ALLOC;
+		}
+		gids = ng;
+		if (getgrouplist(user, gid, gids, &cnt) != -1)
+			break;
+	}
+	if ((v = calloc((size_t)cnt + 1, sizeof(*v))) == NULL) {
+		free(gids);
+		return GK_ERR_ALLOC;
+	}
+	for (i = 0; i < cnt; i++) {
+		if ((gr = getgrgid(gids[i])) == NULL)
+			continue;
+		if ((v[k] = strdup(gr->gr_name)) == NULL) {
+			gk_strv_free(v, (size_t)k);
+			free(gids);
+			return GK_ERR_ALLOC;
+		}
+		k++;
+	}
+	free(gids);
+	*names = v;
+	*n = (size_t)k;
+	return 0;
+}
+
 static int
 who_matches(const struct gk_rule *r, const struct gk_query *q)
 {
@@ -431,39 +471,53 @@ args_match(char *const *pats, size_t np, char *const *args, size_t na)
 	return m;
 }
 
-/* Canonical forms of argv[1..] (paths[i - 1] for argv[i]), then of each
- * NAME=VALUE's VALUE, in argument order. */
-static int
-canon_args(const struct gk_query *q, struct gk_decision *d)
+int
+gk_canon_args(const char *cwd, size_t argc, char *const *argv, char ***out,
+    size_t *nout, char *why, size_t whylen)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], **paths;
 	const char *v;
 	size_t i, k, n = 0;
 	int r;
 
-	for (i = 1; i < q->argc; i++)
-		n += 1 + (gk_path_value(q->argv[i]) != NULL);
-	if ((d->paths = calloc(n + 1, sizeof(char *))) == NULL)
+	*out = NULL;
+	*nout = 0;
+	for (i = 1; i < argc; i++)
+		n += 1 + (gk_path_value(argv[i]) != NULL);
+	if ((paths = calloc(n + 1, sizeof(char *))) == NULL)
 		return GK_ERR_ALLOC;
+	n = 0;
 	for (k = 0; k < 2; k++) {
-		for (i = 1; i < q->argc; i++) {
-			v = k == 0 ? q->argv[i] : gk_path_value(q->argv[i]);
+		for (i = 1; i < argc; i++) {
+			v = k == 0 ? argv[i] : gk_path_value(argv[i]);
 			if (v == NULL)
 				continue;
-			if ((r = gk_canon_path(q->cwd, v, buf, sizeof(buf))) != 0) {
-				snprintf(d->why, sizeof(d->why),
+			if ((r = gk_canon_path(cwd, v, buf, sizeof(buf))) != 0) {
+				snprintf(why, whylen,
 				    "argument %zu cannot be judged as a path: %s",
 				    i, r == GK_ERR_LIMIT ? "too long" :
 				    r == GK_ERR_SYSTEM ? strerror(errno) :
 				    gk_strerror(r));
+				gk_strv_free(paths, n);
 				return r;
 			}
-			if ((d->paths[d->npaths] = strdup(buf)) == NULL)
+			if ((paths[n] = strdup(buf)) == NULL) {
+				gk_strv_free(paths, n);
 				return GK_ERR_ALLOC;
-			d->npaths++;
+			}
+			n++;
 		}
 	}
+	*out = paths;
+	*nout = n;
 	return 0;
+}
+
+static int
+canon_args(const struct gk_query *q, struct gk_decision *d)
+{
+	return gk_canon_args(q->cwd, q->argc, q->argv, &d->paths, &d->npaths,
+	    d->why, sizeof(d->why));
 }
 
 /* Does some path argument match one of m's globs? An argument that starts

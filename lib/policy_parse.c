@@ -70,11 +70,13 @@ gk_policy_errors_free(struct gk_policy_errors *e)
 	e->lost = 0;
 }
 
-static void
-free_strv(char **v, size_t n)
+void
+gk_strv_free(char **v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
@@ -90,9 +92,9 @@ rule_free(struct gk_rule *r)
 	for (i = 0; i < r->nwho; i++)
 		free(r->who[i].name);
 	free(r->who);
-	free_strv(r->progs, r->nprogs);
+	gk_strv_free(r->progs, r->nprogs);
 	for (i = 0; i < r->nmatches; i++)
-		free_strv(r->matches[i].pats, r->matches[i].npats);
+		gk_strv_free(r->matches[i].pats, r->matches[i].npats);
 	free(r->matches);
 	free(r->file);
 	memset(r, 0, sizeof(*r));
@@ -113,7 +115,7 @@ gk_policy_free(struct gk_policy *p)
 		return;
 	for (i = 0; i < p->nsets; i++) {
 		free(p->sets[i].name);
-		free_strv(p->sets[i].members, p->sets[i].nmembers);
+		gk_strv_free(p->sets[i].members, p->sets[i].nmembers);
 	}
 	free(p->sets);
 	for (i = 0; i < p->nrules; i++)
@@ -292,8 +294,8 @@ is_match_kw(const struct word *w)
 	return is_kw(w, "args") || is_kw(w, "arg") || is_kw(w, "path");
 }
 
-static int
-valid_name(const char *s)
+int
+gk_policy_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -389,7 +391,7 @@ parse_approvers(struct gk_policy *p, const struct line *l, const char *file,
 		perr(errs, file, l->lineno, "expected: approvers NAME = APPROVER...");
 		return -1;
 	}
-	if (!valid_name(l->w[1].s)) {
+	if (!gk_policy_name_valid(l->w[1].s)) {
 		perr(errs, file, l->lineno, "bad approver set name \"%s\"", l->w[1].s);
 		return -1;
 	}
@@ -405,7 +407,7 @@ parse_approvers(struct gk_policy *p, const struct line *l, const char *file,
 	}
 	memset(&s, 0, sizeof(s));
 	for (i = 3; i < l->n; i++) {
-		if (!valid_name(l->w[i].s)) {
+		if (!gk_policy_name_valid(l->w[i].s)) {
 			perr(errs, file, l->lineno, "bad approver name \"%s\"",
 			    l->w[i].s);
 			goto fail;
@@ -427,7 +429,7 @@ parse_approvers(struct gk_policy *p, const struct line *l, const char *file,
 	return 0;
  fail:
 	free(s.name);
-	free_strv(s.members, s.nmembers);
+	gk_strv_free(s.members, s.nmembers);
 	return -1;
 }
 
@@ -578,7 +580,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				perr(errs, file, l->lineno, "name given twice");
 				goto fail;
 			}
-			if (!valid_name(arg)) {
+			if (!gk_policy_name_valid(arg)) {
 				perr(errs, file, l->lineno, "bad rule name \"%s\" "
 				    "(letters, digits, - _ . @; at most 48)", arg);
 				goto fail;
@@ -683,11 +685,11 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 			if (m.kind == GK_MATCH_PATH && l->w[i].s[0] != '/') {
 				perr(errs, file, l->lineno,
 				    "path needs an absolute glob, not \"%s\"", l->w[i].s);
-				free_strv(m.pats, m.npats);
+				gk_strv_free(m.pats, m.npats);
 				goto fail;
 			}
 			if (push_str(&m.pats, &m.npats, l->w[i].s) == -1) {
-				free_strv(m.pats, m.npats);
+				gk_strv_free(m.pats, m.npats);
 				goto fail;
 			}
 			i++;
@@ -699,7 +701,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		}
 		if ((nm = reallocarray(r.matches, r.nmatches + 1,
 		    sizeof(*nm))) == NULL) {
-			free_strv(m.pats, m.npats);
+			gk_strv_free(m.pats, m.npats);
 			goto fail;
 		}
 		r.matches = nm;
@@ -841,7 +843,7 @@ gk_policy_load_dir(const char *dir, struct gk_policy **out,
  out:
 	if (d != NULL)
 		closedir(d);
-	free_strv(names, nnames);
+	gk_strv_free(names, nnames);
 	if (errs->n > 0 || errs->lost > 0 || p == NULL) {
 		gk_policy_free(p);
 		return GK_ERR_POLICY;

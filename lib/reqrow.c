@@ -2,24 +2,13 @@
 #include <string.h>
 
 #include "gk_err.h"
+#include "policy.h"
 #include "reqrow.h"
 
 int
 gk_strlist_encode(struct gk_buf *b, size_t n, char *const *v)
 {
 	return gk_canon_strlist(b, n, v);
-}
-
-void
-gk_strlist_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 int
@@ -43,12 +32,12 @@ gk_strlist_decode(const void *p, size_t len, char ***vp, size_t *np)
 		return GK_ERR_ALLOC;
 	for (i = 0; i < n; i++) {
 		if ((r = gk_buf_get_cstring(&b, &v[i], len)) != 0) {
-			gk_strlist_free(v, i);
+			gk_strv_free(v, i);
 			return r;
 		}
 	}
 	if (gk_buf_avail(&b) != 0) {
-		gk_strlist_free(v, n);
+		gk_strv_free(v, n);
 		return GK_ERR_FORMAT;
 	}
 	*vp = v;
@@ -154,14 +143,14 @@ gk_reqrow_free(struct gk_reqrow *r)
 	free(r->state);
 	free(r->host);
 	free(r->user);
-	gk_strlist_free(r->argv, r->argc);
+	gk_strv_free(r->argv, r->argc);
 	free(r->exe);
 	free(r->cwd);
-	gk_strlist_free(r->paths, r->npaths);
+	gk_strv_free(r->paths, r->npaths);
 	free(r->run_as);
 	free(r->rule);
 	free(r->set_name);
-	gk_strlist_free(r->members, r->nmembers);
+	gk_strv_free(r->members, r->nmembers);
 	free(r->reason);
 	free(r->session);
 	memset(r, 0, sizeof(*r));
