@@ -113,6 +113,12 @@ int	request_set_state(struct daemon *, int64_t id, const char *state);
 void	request_end(struct daemon *, int64_t id, const char *state,
 	    const char *by, const char *message);
 
+/* notify.c: event is one of created, approved, rejected, executed,
+ * expired, cancelled, vetoed (more may follow); by: who caused it, or NULL.
+ * Never blocks; never fails the caller. */
+void	notify_event(struct daemon *, const char *event, int64_t id,
+	    const char *by);
+
 /* exec.c */
 void	exec_start(struct daemon *, int64_t id);
 void	job_readable(struct daemon *, struct job *, int fd);
