@@ -77,7 +77,12 @@ $(B)/gatekeeperd: $(DAEMON_OBJ) $(LIBGK)
 
 $(B)/gkctl $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit: $(B)/%: \
     $(B)/obj/client/%.o $(CLIENT_OBJ) $(LIBGK)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) \
+	    $(EXTRA_LIBS)
+
+# gk-shell: its daemon dealings, and libedit for line editing.
+$(B)/gk-shell: $(B)/obj/client/shell_request.o
+$(B)/gk-shell: EXTRA_LIBS = $(shell pkg-config --libs libedit 2>/dev/null || echo -ledit)
 
 # Tests -----------------------------------------------------------------
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBGK)

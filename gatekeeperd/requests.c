@@ -208,6 +208,14 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	case GK_ACT_APPROVE:
 		break;
 	}
+	/* gk-shell asks with "pipeline" for a command in a pipeline or with
+	 * redirections: only a local one can be. */
+	if (gk_msg_str(m, "pipeline") != NULL) {
+		deny_run(d, c, uid, user, session, command, r, "a command "
+		    "gatekeeperd runs cannot be part of a pipeline or "
+		    "redirection; run it on a line of its own");
+		goto out;
+	}
 	if (!dec.installed || dec.exe == NULL) {
 		deny_run(d, c, uid, user, session, command, r,
 		    "the program is not installed on this host");

@@ -14,7 +14,9 @@
 enum gk_msg_type {
 	/* client -> daemon */
 	GK_T_RUN = 1,		/* arg*, cwd, reason?, user? (root peer), ssh?,
-				   tty?, session? -> DECISION, then for allow:
+				   tty?, session?, pipeline? (only a local
+				   decision may run: allow/approve are
+				   denied) -> DECISION, then for allow:
 				   OUTPUT* EXIT; for approve: REQUEST,
 				   PROGRESS*, then OUTPUT* EXIT or END */
 	GK_T_WAIT = 2,		/* id -> PROGRESS*, OUTPUT* EXIT or END */

@@ -227,7 +227,8 @@ lex_word(struct lex *lx, struct wb *b)
 			lx->i++;
 			break;
 		case '\\':
-			if (lx->i + 1 >= lx->n)
+			if (lx->i + 1 >= lx->n || (s[lx->i + 1] == '\n' &&
+			    lx->i + 2 >= lx->n))
 				return fail(lx, GK_ERR_SHORT, "a backslash ends "
 				    "the line");
 			if (s[lx->i + 1] != '\n' &&
@@ -444,6 +445,9 @@ parse(struct parser *p)
 		    (s[lx->i] == '\\' && lx->i + 1 < lx->n &&
 		    s[lx->i + 1] == '\n')))
 			lx->i += is_blank(s[lx->i]) ? 1 : 2;
+		if (lx->i >= 2 && lx->i >= lx->n && s[lx->i - 1] == '\n' &&
+		    s[lx->i - 2] == '\\')
+			return fail(lx, GK_ERR_SHORT, "a backslash ends the line");
 		if (lx->i >= lx->n)
 			return end_pipe(p, GK_SH_SEQ, 1);
 		c = s[lx->i];

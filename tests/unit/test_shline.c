@@ -282,6 +282,7 @@ static void
 t_incomplete(void **state)
 {
 	static const char *shortl[] = { "echo 'a", "echo \"a", "echo a\\",
+	    "echo a\\\n", "echo a \\\n",
 	    "a |", "a &&", "a ||", "a && b |" };
 	static const char *wrong[] = { "a | ; b", "a && ; b", "a || ; b",
 	    "| a", "a >", "$(x" };
