@@ -255,3 +255,40 @@ as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "bash -c true" 2>/dev/null
 check "through the daemon: a refused command exits 77" [ $? -eq 77 ]
 check "through the daemon: a local read-only command runs" \
     outputs "^bin$" as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "ls /"
+
+# End to end with the catalogue: with the shipped placeholder approvers
+# nobody can approve a gate (fail closed); once 00-approvers.policy names
+# the enrolled approvers and the policy is reloaded, a disk format runs
+# after two approvals.
+check "enroll alice" approver_new alice 20002
+check "enroll bob" approver_new bob 20003
+truncate -s 8M "$T/disk-a.img"
+cp "$T/disk-a.img" "$T/disk-b.img"
+(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
+    "mkfs.ext4 -q -F $T/disk-a.img" >/dev/null 2>&1) &
+check "placeholder approvers: mkfs.ext4 becomes a request" \
+    wait_for listed disk-a.img
+RA=$(request_id disk-a.img)
+check "placeholder approvers: the request names rule disk-format" \
+    outputs "disk-format" as 20002 "$T/bin/gk-approve" -s "$SOCK" show "$RA"
+refused "placeholder approvers: alice cannot approve a gate" \
+    "not an approver of\|not in the approver set" decide alice 20002 approve "$RA"
+check "placeholder approvers: nothing ran" not formatted "$T/disk-a.img"
+
+sed -i 's/^approvers guardians = .*/approvers guardians = alice bob carol/' \
+    "$T/pol/00-approvers.policy"
+kill -HUP "$DPID"
+check "edited approvers: the daemon reloads the catalogue" \
+    wait_for sh -c '[ "$(grep -c "rules loaded" "$1")" -ge 2 ]' - "$T/daemon.log"
+sleep 0.2
+(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
+    "mkfs.ext4 -q -F $T/disk-b.img" >/dev/null 2>&1; echo $? >"$T/rb.rc") &
+check "edited approvers: mkfs.ext4 becomes a request" wait_for listed disk-b.img
+RB=$(request_id disk-b.img)
+check "edited approvers: alice approves" decide alice 20002 approve "$RB"
+check "one approval: nothing ran" not formatted "$T/disk-b.img"
+check "edited approvers: bob approves" decide bob 20003 approve "$RB"
+check "after two approvals the requester finishes" wait_for test -s "$T/rb.rc"
+check "the requester's exit status is mkfs's own, 0" \
+    [ "$(cat "$T/rb.rc" 2>/dev/null)" = 0 ]
+check "the image is formatted" formatted "$T/disk-b.img"
