@@ -56,7 +56,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide
 
-.PHONY: all deps check check-asan fuzz fuzz-build install install-config clean
+.PHONY: all deps check check-asan fuzz fuzz-build install clean
 # Keep intermediate objects: make must not print "rm ..." after the summary.
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -167,6 +167,7 @@ install: all
 # catalogue or /etc/shells is never overwritten. The catalogue is copied
 # only when $(CONFDIR)/policies does not exist at all (a file the operator
 # removed on purpose must not come back).
+.PHONY: install-config
 install-config:
 	install -d -m 0755 $(DESTDIR)$(CONFDIR)
 	@if [ -e $(DESTDIR)$(CONFDIR)/gatekeeperd.conf ]; then \
