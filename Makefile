@@ -3,7 +3,9 @@
 #   make check        every test; the last line is "N passed, N failed"
 #   make check-asan   the same suite on an ASan+UBSan build in build-asan/
 #   make fuzz         run each libFuzzer target for FUZZ_SECONDS (clang)
-#   make install      DESTDIR, PREFIX
+#   make install      DESTDIR, PREFIX (nothing outside DESTDIR; never /etc)
+#   make install-config  example config, catalogue and /etc/shells line,
+#                     each only when absent (see README "Installing")
 #   make deps         check (and as root install) the Debian packages
 
 B        ?= build
@@ -12,7 +14,8 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
-PAMDIR   ?= /lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo .)/security
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+PAMDIR   ?= $(if $(MULTIARCH),/lib/$(MULTIARCH),/lib)/security
 FUZZ_SECONDS ?= 60
 
 CC       ?= cc
@@ -126,11 +129,72 @@ fuzz: fuzz-build
 	done
 
 # Install -------------------------------------------------------------------
+# `make install` writes only under $(DESTDIR): programs, man pages, the
+# systemd unit, PAM examples and the catalogue under $(DATADIR). It never
+# touches /etc, and installs pam_gatekeeper.so when the build made one.
+# The PAM module goes to the system's PAM directory whatever PREFIX is
+# (Debian multiarch: /lib/x86_64-linux-gnu/security), since PAM looks
+# nowhere else. `make install-config` is the only rule that writes under
+# $(DESTDIR)/etc, and only what is absent.
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/gatekeeper
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+CONFDIR  := /etc/gatekeeper
+MAN_SRC  := $(sort $(wildcard man/*.[158]))
+CATALOGUE := $(sort $(wildcard policies/*.policy))
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DATADIR)/policies/examples $(DESTDIR)$(DATADIR)/pam.d
 	install -m 0755 $(B)/gatekeeperd $(B)/gkctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit \
 	    $(DESTDIR)$(BINDIR)/
+	if [ -f $(B)/pam_gatekeeper.so ]; then \
+		install -d $(DESTDIR)$(PAMDIR) && \
+		install -m 0644 $(B)/pam_gatekeeper.so $(DESTDIR)$(PAMDIR)/; \
+	fi
+	for m in $(MAN_SRC); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
+	done
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/gatekeeperd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/gatekeeperd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/gatekeeperd.service
+	install -m 0644 $(CATALOGUE) $(DESTDIR)$(DATADIR)/policies/
+	install -m 0644 policies/examples/*.policy \
+	    $(DESTDIR)$(DATADIR)/policies/examples/
+	install -m 0644 dist/pam.d/sshd dist/pam.d/sudo dist/pam.d/su \
+	    $(DESTDIR)$(DATADIR)/pam.d/
+	install -m 0644 dist/gatekeeperd.conf dist/shells.txt $(DESTDIR)$(DATADIR)/
+
+# Each step only when its target is absent: an operator's edited config,
+# catalogue or /etc/shells is never overwritten. The catalogue is copied
+# only when $(CONFDIR)/policies does not exist at all (a file the operator
+# removed on purpose must not come back).
+.PHONY: install-config
+install-config:
+	install -d -m 0755 $(DESTDIR)$(CONFDIR)
+	@if [ -e $(DESTDIR)$(CONFDIR)/gatekeeperd.conf ]; then \
+		echo "$(DESTDIR)$(CONFDIR)/gatekeeperd.conf exists: not touched"; \
+	else \
+		echo "install -m 0644 dist/gatekeeperd.conf $(DESTDIR)$(CONFDIR)/"; \
+		install -m 0644 dist/gatekeeperd.conf $(DESTDIR)$(CONFDIR)/; \
+	fi
+	@if [ -e $(DESTDIR)$(CONFDIR)/policies ]; then \
+		echo "$(DESTDIR)$(CONFDIR)/policies exists: not touched"; \
+	else \
+		echo "install -m 0644 $(CATALOGUE) $(DESTDIR)$(CONFDIR)/policies/"; \
+		install -d -m 0755 $(DESTDIR)$(CONFDIR)/policies && \
+		install -m 0644 $(CATALOGUE) $(DESTDIR)$(CONFDIR)/policies/; \
+	fi
+	@install -d $(DESTDIR)/etc
+	@if grep -qx '$(BINDIR)/gk-shell' $(DESTDIR)/etc/shells 2>/dev/null; then \
+		echo "$(DESTDIR)/etc/shells already lists $(BINDIR)/gk-shell"; \
+	else \
+		echo "adding $(BINDIR)/gk-shell to $(DESTDIR)/etc/shells"; \
+		echo '$(BINDIR)/gk-shell' >>$(DESTDIR)/etc/shells; \
+	fi
 
 clean:
 	rm -rf build build-asan

@@ -30,6 +30,12 @@ need sudo            have_cmd sudo
 need e2fsprogs       have_cmd mkfs.ext4
 need util-linux      have_cmd setpriv
 need sqlite3         have_cmd sqlite3
+# tests/e2e/test_install.sh: the man pages must render with no warning
+# (groff -ww, and man --warnings as a reader would see them), and
+# `systemd-analyze verify` must accept the unit.
+need groff-base      have_cmd groff
+need man-db          have_cmd man
+need systemd         have_cmd systemd-analyze
 
 [ -z "$missing" ] && exit 0
 
