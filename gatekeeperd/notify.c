@@ -88,6 +88,11 @@ set_command(const char *conf, const char *line)
 	size_t n = 0;
 	int fd;
 
+	for (n = 0; nt.argv[n] != NULL; n++) {	/* a later line wins */
+		free(nt.argv[n]);
+		nt.argv[n] = NULL;
+	}
+	n = 0;
 	if ((copy = strdup(line)) == NULL)
 		return -1;
 	for (w = strtok_r(copy, " \t", &save); w != NULL;

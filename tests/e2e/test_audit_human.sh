@@ -172,4 +172,6 @@ refused "show --db of a request that does not exist" "does not exist" \
     "$AUDIT" show 999 --db "$T/state/gatekeeper.db"
 "$AUDIT" -s "$SOCK" show >/dev/null 2>&1
 check "show without an id: exit 2" test $? = 2
+"$AUDIT" -s "$T/nothing.sock" show "$R" >/dev/null 2>&1
+check "show without a daemon: exit 69" test $? = 69
 echo "1..$tap_n"

@@ -188,44 +188,68 @@ mv "$1/pid.$GK_EVENT.$GK_REQUEST_ID.tmp" "$1/pid.$GK_EVENT.$GK_REQUEST_ID"
 exec sleep 30
 EOF
 chmod 0755 "$T/bin/hang.sh"
-cat >"$T/hang.conf" <<EOF
-notify = $T/bin/hang.sh $T/hang
-notify_timeout = 2s
-notify_max = 1
-EOF
-chmod 0644 "$T/hang.conf"
-check "daemon starts with a hanging notifier" daemon_start -c "$T/hang.conf"
-(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
-    "mkfs.ext4 -q -F $T/disk2.img" >/dev/null 2>&1) &
-check "the hanging notifier started" wait_for test -s "$T/hang/pid.created.4"
-HPID=$(cat "$T/hang/pid.created.4")
-check "while it hangs, the daemon lists requests" wait_for listed disk2
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# wait_gone PID: up to 30s for PID to end.
+wait_gone() {
+	i=0
+	while ! gone "$1" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	gone "$1"
+}
+# ask FILE: the admin asks to format FILE (in the background).
+ask() {
+	(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
+	    "mkfs.ext4 -q -F $1" >/dev/null 2>&1) &
+}
+
+# The cap: one notifier at a time, a long timeout. The daemon serves
+# while it sleeps; the next notice is dropped, not queued.
+# hang_conf FILE TIMEOUT: hang.sh as the notifier, one at a time.
+hang_conf() {
+	printf 'notify = %s\nnotify_timeout = %s\nnotify_max = 1\n' \
+	    "$T/bin/hang.sh $T/hang" "$2" >"$1"
+	chmod 0644 "$1"
+}
+hang_conf "$T/cap.conf" 60s
+check "daemon starts with a hanging notifier (cap 1, timeout 60s)" \
+    daemon_start -c "$T/cap.conf"
+ask "$T/disk2.img"
+check "request A appears" wait_for listed disk2
+RA=$(request_id disk2)
+check "the hanging notifier started" wait_for test -s "$T/hang/pid.created.$RA"
+HPID=$(cat "$T/hang/pid.created.$RA")
 check "while it hangs, a local command runs" \
     test "$(as 20001 "$T/bin/gk-shell" -s "$SOCK" -c 'echo still-here')" = still-here
-check "the notifier is still running" kill -0 "$HPID"
-(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
-    "mkfs.ext4 -q -F $T/disk.img" >/dev/null 2>&1) &
-check "a second request while the cap (1) is reached is served" \
-    wait_for listed "disk.img"
-check "... and its notice is dropped with a log line, not queued" wait_for \
-    grep -q "notifiers still running; the created notice of request 5 is dropped" \
+ask "$T/disk.img"
+check "while it hangs, request B is served" wait_for listed "disk.img"
+RB=$(request_id "disk.img")
+check "... and its notice is dropped with a log line" wait_for grep -q \
+    "notifiers still running; the created notice of request $RB is dropped" \
     "$T/daemon.log"
-check "no notifier ran for it" test ! -e "$T/hang/pid.created.5"
-gone() { ! kill -0 "$1" 2>/dev/null; }
-i=0
-while ! gone "$HPID" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-check "the hanging notifier was killed after notify_timeout" gone "$HPID"
-check "... and the kill was logged" wait_for grep -q \
-    "created notifier of request 4 timed out after 2s and was killed" "$T/daemon.log"
-check "alice approves request 4 (the daemon reaped and moves on)" \
-    decide alice 20002 approve 4
-check "a notifier runs again once there is room" \
-    wait_for test -s "$T/hang/pid.approved.4"
-HPID=$(cat "$T/hang/pid.approved.4")
+check "no notifier ran for request B" test ! -e "$T/hang/pid.created.$RB"
+check "the first notifier is still running" kill -0 "$HPID"
 daemon_stop
-i=0
-while ! gone "$HPID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "a stopping daemon terminates its notifiers" gone "$HPID"
-check "... and says so" grep -q "stopping: the approved notifier of request 4" \
+check "a stopping daemon terminates its notifiers" wait_gone "$HPID"
+check "... and says so" grep -q \
+    "stopping: the created notifier of request $RA is terminated" "$T/daemon.log"
+
+# The timeout: killed after notify_timeout, logged; then there is room.
+hang_conf "$T/hang.conf" 2s
+check "daemon starts with notify_timeout = 2s" daemon_start -c "$T/hang.conf"
+truncate -s 8M "$T/disk4.img"
+ask "$T/disk4.img"
+check "request C appears" wait_for listed disk4
+RC=$(request_id disk4)
+check "its notifier started" wait_for test -s "$T/hang/pid.created.$RC"
+HPID=$(cat "$T/hang/pid.created.$RC")
+check "the hanging notifier was killed after notify_timeout" wait_gone "$HPID"
+check "... and the kill was logged" wait_for grep -q \
+    "created notifier of request $RC timed out after 2s and was killed" \
     "$T/daemon.log"
+check "alice approves request C (the daemon reaped and moved on)" \
+    quiet decide alice 20002 approve "$RC"
+check "a notifier runs again once there is room" \
+    wait_for test -s "$T/hang/pid.approved.$RC"
+HPID=$(cat "$T/hang/pid.approved.$RC")
+daemon_stop
+check "stopping again terminates it" wait_gone "$HPID"
 echo "1..$tap_n"
