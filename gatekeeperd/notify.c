@@ -39,6 +39,7 @@
 #define NOTIFY_ENV_MAX		32
 #define NOTIFY_TIMEOUT		10	/* seconds */
 #define NOTIFY_RUNNING_MAX	16
+#define NOTIFY_VALUE_MAX	16384	/* far below Linux's 128 KiB per string */
 
 struct notifier {
 	pid_t		 pid;
@@ -206,13 +207,28 @@ env_add(struct env *e, const char *fmt, ...)
 	e->v[e->n] = NULL;
 }
 
-/* NAME=VALUE with VALUE a new string the caller gave up (NULL: no memory). */
+/*
+ * NAME=VALUE with VALUE a new string the caller gave up (NULL: no memory).
+ * A value longer than NOTIFY_VALUE_MAX is cut (at a character boundary) and
+ * says so: a huge command must not make exec fail (E2BIG) and so silence
+ * the notice.
+ */
 static void
 env_take(struct env *e, const char *name, char *value)
 {
-	if (value == NULL)
+	size_t len, cut;
+
+	if (value == NULL) {
 		e->oom = 1;
-	else
+		return;
+	}
+	if ((len = strlen(value)) > NOTIFY_VALUE_MAX) {
+		for (cut = NOTIFY_VALUE_MAX; cut > 0 &&
+		    ((unsigned char)value[cut] & 0xc0) == 0x80; cut--)
+			;
+		env_add(e, "%s=%.*s [... %zu more bytes]", name, (int)cut,
+		    value, len - cut);
+	} else
 		env_add(e, "%s=%s", name, value);
 	free(value);
 }

@@ -173,6 +173,21 @@ check "expired: the notifier ran" test -s "$E"
 check "expired: state expired, rule short" sh -c \
     'grep -qx GK_STATUS=expired "$1" && grep -qx GK_RULE=short "$1" &&
      grep -qx GK_BY= "$1"' - "$E"
+# A huge command line: its notice still goes out, the command cut short.
+# (500 arguments of 200 control bytes: 400 KiB once escaped, more than
+# one environment string may hold.)
+W=$(head -c 200 /dev/zero | tr '\0' '\001')
+BIG=
+for i in $(seq 500); do BIG="$BIG '$W'"; done
+(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c \
+    "mkfs.ext4 -q -F -L x $BIG $T/big.img" >/dev/null 2>&1) &
+check "a request with a 400 KiB escaped command appears" wait_for listed "x01"
+RBIG=$(request_id "x01")
+E=$T/notes/created-$RBIG-0.env
+check "huge command: the notifier ran" wait_for test -s "$E"
+check "huge command: GK_COMMAND is cut at 16 KiB and says so" sh -c \
+    'v=$(sed -n "s/^GK_COMMAND=//p" "$1"); [ ${#v} -le 16420 ] &&
+     echo "$v" | grep -q "^.mkfs.ext4. .-q. .-F. .-L. .x. .\\\\x01.* more bytes\]$"' - "$E"
 check "every event went to the log" sh -c \
     'for e in created approved rejected executed expired; do
         grep -q "notify: request [0-9]* $e" "$1" || exit 1; done' - "$T/daemon.log"
