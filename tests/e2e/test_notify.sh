@@ -188,6 +188,39 @@ check "huge command: the notifier ran" wait_for test -s "$E"
 check "huge command: GK_COMMAND is cut at 16 KiB and says so" sh -c \
     'v=$(sed -n "s/^GK_COMMAND=//p" "$1"); [ ${#v} -le 16420 ] &&
      echo "$v" | grep -q "^.mkfs.ext4. .-q. .-F. .-L. .x. .\\\\x01.* more bytes\]$"' - "$E"
+# A command running when the daemon dies: after the restart it is marked
+# interrupted, and that is notified too. (An allow rule: its notices carry
+# GK_NEED=0, which gk-notify-mail leaves alone unless --all.)
+cat >"$T/bin/nap.sh" <<EOF
+#!/bin/sh
+echo \$\$ >$T/nap.pid
+exec sleep 30
+EOF
+chmod 0755 "$T/bin/nap.sh"
+printf 'allow name nap cmd %s\n' "$T/bin/nap.sh" >"$T/pol/20-nap.policy"
+chmod 0644 "$T/pol/20-nap.policy"
+kill -HUP "$DPID"
+check "SIGHUP loads the nap rule" wait_for sh -c \
+    '[ "$(grep -c "rules loaded" "$1")" -ge 2 ]' - "$T/daemon.log"
+(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "$T/bin/nap.sh" \
+    >/dev/null 2>&1) &
+check "the allowed command runs" wait_for test -s "$T/nap.pid"
+NAP=$(cat "$T/nap.pid")
+RNAP=$(sed -n 's/^GK_REQUEST_ID=//p' "$T"/notes/created-*-0.env | sort -n | tail -n 1)
+check "allow: a created notice with GK_NEED=0" \
+    grep -qx GK_NEED=0 "$T/notes/created-$RNAP-0.env"
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+kill "$NAP"
+check "daemon restarts after a crash" daemon_start -c "$T/notify.conf"
+E=$T/notes/interrupted-$RNAP-0.env
+check "interrupted: the notifier ran" wait_for test -s "$E"
+check "interrupted: state interrupted" grep -qx GK_STATUS=interrupted "$E"
+check "allow (GK_NEED=0): gk-notify-mail sent no mail about it" sh -c \
+    '[ -s "$1/approved-$2-2.eml" ] && ! ls "$1" | grep -q -- "-$3-"' \
+    - "$T/mail" "$R1" "$RNAP"
+
 check "every event went to the log" sh -c \
     'for e in created approved rejected executed expired; do
         grep -q "notify: request [0-9]* $e" "$1" || exit 1; done' - "$T/daemon.log"
