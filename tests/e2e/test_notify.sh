@@ -109,7 +109,7 @@ check "created: the environment holds nothing else (no daemon variable)" sh -c \
 check "created: the notifier's PATH is the secure PATH" \
     grep -qx "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$E"
 check "the notify line was split into argv without a shell" \
-    test "$(cat "$T/notes/created-$R1-0.args" | tr '\n' ' ')" = \
+    test "$(tr '\n' ' ' <"$T/notes/created-$R1-0.args")" = \
     "--to ops@example.org --domain example.org --sendmail $T/bin/fake-sendmail "
 
 # The example mail script, as the daemon ran it.
