@@ -1,6 +1,7 @@
 # gatekeeper: one non-recursive GNU Makefile.
 #   make              build everything into $(B)/ (default build/)
 #   make check        every test; the last line is "N passed, N failed"
+#   make demo         the whole story on a temp socket and state dir (root)
 #   make check-asan   the same suite on an ASan+UBSan build in build-asan/
 #   make fuzz         run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      DESTDIR, PREFIX (nothing outside DESTDIR; never /etc)
@@ -56,7 +57,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide
 
-.PHONY: all deps check check-asan fuzz fuzz-build install clean
+.PHONY: all deps check check-asan demo fuzz fuzz-build install clean
 # Keep intermediate objects: make must not print "rm ..." after the summary.
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -109,6 +110,12 @@ check: all $(UNIT_BIN) $(REPLAY_BIN) $(TEST_HELPERS)
 
 check-asan:
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 check
+
+# The demo: a daemon, two approvers with soft YubiKeys, an admin's mkfs,
+# a replayed OTP, the audit log verified and tampered with. Needs root (the
+# people are numeric uids); touches nothing outside one temp dir.
+demo: all $(B)/tests/softkey | deps
+	@sh scripts/demo.sh $(B)
 
 # Fuzzing (clang/libFuzzer) ----------------------------------------------
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \

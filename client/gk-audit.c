@@ -3,12 +3,15 @@
  *
  *   gk-audit [-s S] [--user U] [--request ID] [--event TYPE] [--since T]
  *            [--until T] [--json] [--limit N] [--db FILE]
+ *   gk-audit [-s S] show ID [--json] [--db FILE]
  *   gk-audit [-s S] checkpoint
  *   gk-audit [-s S] verify [--db FILE] [--anchor FILE]
  *
- * T: epoch seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS (local time), or an
- * age such as 30m, 2h, 7d. A date alone in --until means the end of that
- * day. Without --db every command asks the daemon on its socket.
+ * T: epoch seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (local time), or an
+ * age such as 30s, 10m, 2h, 7d, 2w. A date alone in --until means the end
+ * of that day. Without --db every command asks the daemon on its socket.
+ * The table wraps a long cell within its column, so columns stay aligned;
+ * `show` prints one request and the timeline of its audit records.
  *
  * Exit: 0 ok; 1 error (verify: tampered, or a bad anchor); 2 usage
  * (verify: any other error); 69 daemon unreachable.
@@ -38,10 +41,12 @@
 
 #include "audit.h"
 #include "client.h"
+#include "escape.h"
 #include "gk_audit_text.h"
 #include "gk_err.h"
 #include "msg.h"
 #include "proto.h"
+#include "reqrow.h"
 
 #define EXIT_USAGE	2
 #define ANCHOR_MAX	1024
@@ -78,10 +83,11 @@ usage(void)
 	    "usage: gk-audit [-s SOCKET] [--user U] [--request ID] [--event TYPE]\n"
 	    "                [--since T] [--until T] [--json] [--limit N]"
 	    " [--db FILE]\n"
+	    "       gk-audit [-s SOCKET] show ID [--json] [--db FILE]\n"
 	    "       gk-audit [-s SOCKET] checkpoint\n"
 	    "       gk-audit [-s SOCKET] verify [--db FILE] [--anchor FILE]\n"
-	    "T: epoch seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or an age "
-	    "(30m, 2h, 7d)\n");
+	    "T: epoch seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or an age "
+	    "(30s, 10m, 2h, 7d, 2w)\n");
 	exit(EXIT_USAGE);
 }
 
@@ -152,7 +158,7 @@ parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-/* YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS (T or a space), in local time. */
+/* YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS] (T or a space), in local time. */
 static int
 parse_date(const char *s, int end_of_day, int64_t *out)
 {
@@ -160,19 +166,20 @@ parse_date(const char *s, int end_of_day, int64_t *out)
 	size_t n = strlen(s);
 	time_t t;
 
-	if ((n != 10 && n != 19) || s[4] != '-' || s[7] != '-')
+	if ((n != 10 && n != 16 && n != 19) || s[4] != '-' || s[7] != '-')
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	if ((tm.tm_year = (int)digits(s, 4)) < 0 ||
 	    (tm.tm_mon = (int)digits(s + 5, 2)) < 0 ||
 	    (tm.tm_mday = (int)digits(s + 8, 2)) < 0)
 		return -1;
-	if (n == 19) {
+	if (n >= 16) {
 		if ((s[10] != 'T' && s[10] != ' ') || s[13] != ':' ||
-		    s[16] != ':' ||
 		    (tm.tm_hour = (int)digits(s + 11, 2)) < 0 ||
-		    (tm.tm_min = (int)digits(s + 14, 2)) < 0 ||
-		    (tm.tm_sec = (int)digits(s + 17, 2)) < 0)
+		    (tm.tm_min = (int)digits(s + 14, 2)) < 0)
+			return -1;
+		if (n == 19 && (s[16] != ':' ||
+		    (tm.tm_sec = (int)digits(s + 17, 2)) < 0))
 			return -1;
 	}
 	tm.tm_year -= 1900;
@@ -181,7 +188,8 @@ parse_date(const char *s, int end_of_day, int64_t *out)
 	chk = tm;
 	if ((t = mktime(&chk)) == (time_t)-1 || chk.tm_year != tm.tm_year ||
 	    chk.tm_mon != tm.tm_mon || chk.tm_mday != tm.tm_mday ||
-	    chk.tm_min != tm.tm_min || chk.tm_sec != tm.tm_sec)
+	    chk.tm_hour != tm.tm_hour || chk.tm_min != tm.tm_min ||
+	    chk.tm_sec != tm.tm_sec)
 		return -1;
 	if (n == 10 && end_of_day) {
 		tm.tm_mday++;
@@ -218,6 +226,9 @@ parse_time(const char *s, int end_of_day, int64_t *out)
 		break;
 	case 'd':
 		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
 		break;
 	default:
 		return parse_date(s, end_of_day, out);
@@ -440,6 +451,23 @@ unexpected(const struct gk_msg *m, int failcode)
 	    (unsigned)m->type);
 }
 
+/* Sends m on a new connection and leaves the one reply in m: an ERROR
+ * exits 1 with its message, a type other than want is unexpected. */
+static void
+daemon_ask(struct gk_msg *m, uint8_t want)
+{
+	int fd;
+
+	fd = gk_client_dial(sock_opt);
+	daemon_send(fd, m, 1);
+	daemon_recv(fd, m, 1);
+	close(fd);
+	if (m->type == GK_T_ERROR)
+		daemon_refused(m, 1);
+	if (m->type != want)
+		unexpected(m, 1);
+}
+
 static void
 field_str(const struct gk_msg *m, const char *key, struct str *s)
 {
@@ -544,6 +572,124 @@ print_json(const struct rec *r)
 	printf("}\n");
 }
 
+/*
+ * A table: a header, then one row per record. A cell wider than its
+ * column's cap wraps onto continuation lines within its column (at a
+ * space when it can), so every column stays aligned and nothing is cut.
+ * The last column never wraps. Numeric columns are right-aligned.
+ */
+#define GRID_COLS_MAX	8
+
+struct grid {
+	size_t		  ncols;
+	const char	*const *heads;
+	const size_t	 *caps;		/* SIZE_MAX: never wraps */
+	const int	 *numeric;
+};
+
+/* One line: len[k] bytes of each cell[k]; a header is all left-aligned. */
+static void
+grid_line(const struct grid *g, const size_t *w, const char **cell,
+    const size_t *len, int header)
+{
+	size_t k, l, last = 0;
+	int right;
+
+	for (k = 0; k < g->ncols; k++)
+		if (len[k] > 0)
+			last = k;
+	for (k = 0; k <= last; k++) {
+		char *part = must(strndup(cell[k], len[k]));
+
+		l = gk_audit_text_width(part);
+		right = g->numeric[k] && !header;
+		if (right && l < w[k])
+			printf("%*s", (int)(w[k] - l), "");
+		fputs(part, stdout);
+		free(part);
+		if (k < last)
+			printf("%*s", (int)((right || l >= w[k] ? 0 :
+			    w[k] - l) + 2), "");
+	}
+	putchar('\n');
+}
+
+/* Prints rows (n of them, g->ncols cells each) and frees the cells. */
+static void
+grid_print(const struct grid *g, char **cells, size_t n)
+{
+	size_t w[GRID_COLS_MAX] = { 0 }, len[GRID_COLS_MAX] = { 0 }, i, k, l;
+	const char *cur[GRID_COLS_MAX] = { NULL };
+	int more;
+
+	if (g->ncols > GRID_COLS_MAX)
+		errx(1, "internal error: too many columns");
+
+	for (k = 0; k < g->ncols; k++)
+		w[k] = strlen(g->heads[k]);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < g->ncols; k++) {
+			l = gk_audit_text_width(cells[i * g->ncols + k]);
+			if (l > w[k])
+				w[k] = l > g->caps[k] ? g->caps[k] : l;
+		}
+	for (k = 0; k < g->ncols; k++) {
+		cur[k] = g->heads[k];
+		len[k] = strlen(g->heads[k]);
+	}
+	grid_line(g, w, cur, len, 1);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < g->ncols; k++)
+			cur[k] = cells[i * g->ncols + k];
+		do {
+			more = 0;
+			for (k = 0; k < g->ncols; k++) {
+				len[k] = k + 1 == g->ncols ? strlen(cur[k]) :
+				    gk_audit_text_fit(cur[k], w[k]);
+				if (cur[k][len[k]] != '\0')
+					more = 1;
+			}
+			grid_line(g, w, cur, len, 0);
+			for (k = 0; k < g->ncols; k++)
+				cur[k] += len[k];
+		} while (more);
+		for (k = 0; k < g->ncols; k++)
+			free(cells[i * g->ncols + k]);
+	}
+	free(cells);
+}
+
+static char *
+time_cell(int64_t when)
+{
+	struct tm tm;
+	time_t t = (time_t)when;
+	char buf[64];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, sizeof(buf), "%" PRId64, when);
+	return must(strdup(buf));
+}
+
+static char *
+int_cell(int64_t v, int dash_if_zero)
+{
+	char buf[32];
+
+	if (dash_if_zero && v == 0)
+		return must(strdup("-"));
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return must(strdup(buf));
+}
+
+static char *
+name_cell(const struct str *s)
+{
+	return s->n == 0 ? must(strdup("-")) :
+	    must(gk_audit_text_name(s->p, s->n));
+}
+
 #define NCOLS	7
 
 static const char *const heads[NCOLS] = {
@@ -552,75 +698,31 @@ static const char *const heads[NCOLS] = {
 static const size_t caps[NCOLS] = {
 	SIZE_MAX, SIZE_MAX, W_EVENT, W_USER, SIZE_MAX, W_COMMAND, SIZE_MAX
 };
-
-static void
-cells(const struct rec *r, char *c[NCOLS])
-{
-	struct tm tm;
-	time_t t = (time_t)r->time;
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%" PRId64, r->seq);
-	c[0] = must(strdup(buf));
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, sizeof(buf), "%" PRId64, r->time);
-	c[1] = must(strdup(buf));
-	c[2] = must(gk_audit_text_name(r->event.p, r->event.n));
-	c[3] = r->user.n == 0 ? must(strdup("-")) :
-	    must(gk_audit_text_name(r->user.p, r->user.n));
-	if (r->request == 0)
-		snprintf(buf, sizeof(buf), "-");
-	else
-		snprintf(buf, sizeof(buf), "%" PRId64, r->request);
-	c[4] = must(strdup(buf));
-	c[5] = r->command.n == 0 ? must(strdup("-")) :
-	    must(gk_audit_text_filter(r->command.p, r->command.n));
-	c[6] = must(gk_audit_text_filter(r->detail.p, r->detail.n));
-}
+static const int numeric[NCOLS] = { 1, 0, 0, 0, 1, 0, 0 };
 
 static void
 print_table(const struct rec *recs, size_t n)
 {
-	char *(*c)[NCOLS];
-	size_t w[NCOLS], i, k, l;
+	const struct grid g = { NCOLS, heads, caps, numeric };
+	char **c;
+	size_t i;
 
 	if (n == 0)
 		return;
-	c = must(calloc(n, sizeof(*c)));
-	for (k = 0; k < NCOLS; k++)
-		w[k] = strlen(heads[k]);
+	c = must(calloc(n * NCOLS, sizeof(*c)));
 	for (i = 0; i < n; i++) {
-		cells(&recs[i], c[i]);
-		for (k = 0; k < NCOLS; k++) {
-			l = gk_audit_text_width(c[i][k]);
-			if (l > w[k])
-				w[k] = l > caps[k] ? caps[k] : l;
-		}
+		c[i * NCOLS] = int_cell(recs[i].seq, 0);
+		c[i * NCOLS + 1] = time_cell(recs[i].time);
+		c[i * NCOLS + 2] = name_cell(&recs[i].event);
+		c[i * NCOLS + 3] = name_cell(&recs[i].user);
+		c[i * NCOLS + 4] = int_cell(recs[i].request, 1);
+		c[i * NCOLS + 5] = recs[i].command.n == 0 ? must(strdup("-")) :
+		    must(gk_audit_text_filter(recs[i].command.p,
+		    recs[i].command.n));
+		c[i * NCOLS + 6] = must(gk_audit_text_filter(recs[i].detail.p,
+		    recs[i].detail.n));
 	}
-	for (k = 0; k < NCOLS; k++) {
-		if (k == NCOLS - 1)
-			printf("%s\n", heads[k]);
-		else
-			printf("%-*s  ", (int)w[k], heads[k]);
-	}
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < NCOLS; k++) {
-			l = gk_audit_text_width(c[i][k]);
-			/* Numbers right-aligned, the rest left-aligned. */
-			if ((k == 0 || k == 4) && l < w[k])
-				printf("%*s", (int)(w[k] - l), "");
-			fputs(c[i][k], stdout);
-			if (k == NCOLS - 1)
-				putchar('\n');
-			else if (k < NCOLS - 2 || c[i][k + 1][0] != '\0')
-				/* no trailing blanks before an empty DETAIL */
-				printf("%*s", (int)((k == 0 || k == 4 ||
-				    l >= w[k] ? 0 : w[k] - l) + 2), "");
-			free(c[i][k]);
-		}
-	}
-	free(c);
+	grid_print(&g, c, n);
 }
 
 /* Commands --------------------------------------------------------------- */
@@ -688,26 +790,352 @@ cmd_query(int argc, char **argv)
 	return finish_stdout(0);
 }
 
+/* show ID ------------------------------------------------------------------ */
+
+/* One request as show prints it; strings raw (filtered when printed),
+ * command already escaped. */
+struct reqinfo {
+	int64_t	 id, uid, need, created, expires, status;
+	char	*state, *user, *rule, *fp, *command, *cwd, *run_as, *set;
+	char	*members, *reason;
+};
+
+static char *
+join_words(char *const *v, size_t n)
+{
+	size_t i, len = 1;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	s = must(calloc(1, len));
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
+static char *
+msg_dup(const struct gk_msg *m, const char *key)
+{
+	const char *v = gk_msg_str(m, key);
+
+	return must(strdup(v != NULL ? v : ""));
+}
+
+static void
+daemon_request(uint64_t id, struct reqinfo *ri)
+{
+	struct gk_msg m;
+	char **v;
+	size_t n;
+
+	gk_msg_begin(&m, GK_T_SHOW);
+	if (gk_msg_add_u64(&m, "id", id) != 0)
+		errx(1, "out of memory");
+	daemon_ask(&m, GK_T_ITEM);
+	ri->id = field_i64(&m, "id", 0);
+	ri->uid = field_i64(&m, "uid", -1);
+	ri->need = field_i64(&m, "need", 0);
+	ri->created = field_i64(&m, "created", 0);
+	ri->expires = field_i64(&m, "expires", 0);
+	ri->status = field_i64(&m, "status", -1);
+	ri->state = msg_dup(&m, "state");
+	ri->user = msg_dup(&m, "user");
+	ri->rule = msg_dup(&m, "rule");
+	ri->fp = msg_dup(&m, "fingerprint");
+	ri->cwd = msg_dup(&m, "cwd");
+	ri->run_as = msg_dup(&m, "run_as");
+	ri->set = msg_dup(&m, "set");
+	ri->reason = msg_dup(&m, "reason");
+	if ((v = gk_msg_strv(&m, "arg", &n)) == NULL || n == 0)
+		errx(1, "malformed reply from gatekeeperd: request without "
+		    "a command");
+	ri->command = must(gk_escape_argv(n, v));
+	free(v);
+	if ((v = gk_msg_strv(&m, "member", &n)) == NULL)
+		errx(1, "malformed reply from gatekeeperd: bad approver list");
+	ri->members = join_words(v, n);
+	free(v);
+	gk_msg_free(&m);
+}
+
+static void
+db_request(const char *path, uint64_t id, struct reqinfo *ri)
+{
+	struct gk_reqrow row;
+	char fp[GK_FINGERPRINT_LEN + 1];
+	sqlite3 *db;
+	int r;
+
+	db = db_open(path, 1);
+	if ((r = gk_reqrow_load(db, (int64_t)id, &row)) != 0)
+		errx(1, "%s: request %" PRIu64 " %s", path, id,
+		    r == GK_ERR_NOTFOUND ? "does not exist" : "cannot be read");
+	sqlite3_close(db);
+	ri->id = row.id;
+	ri->uid = row.uid;
+	ri->need = row.need;
+	ri->created = row.created;
+	ri->expires = row.expires;
+	ri->status = row.status;
+	ri->state = must(strdup(row.state));
+	ri->user = must(strdup(row.user));
+	ri->rule = must(strdup(row.rule));
+	gk_fingerprint(row.digest, fp);
+	ri->fp = must(strdup(fp));
+	ri->cwd = must(strdup(row.cwd));
+	ri->run_as = must(strdup(row.run_as));
+	ri->set = must(strdup(row.set_name));
+	ri->reason = must(strdup(row.reason));
+	ri->command = must(gk_escape_argv(row.argc, row.argv));
+	ri->members = join_words(row.members, row.nmembers);
+	gk_reqrow_free(&row);
+}
+
+static void
+reqinfo_free(struct reqinfo *ri)
+{
+	free(ri->state);
+	free(ri->user);
+	free(ri->rule);
+	free(ri->fp);
+	free(ri->command);
+	free(ri->cwd);
+	free(ri->run_as);
+	free(ri->set);
+	free(ri->members);
+	free(ri->reason);
+}
+
+/* "  label  value" with value filtered (name: shown as a name). */
+static void
+show_line(const char *label, const char *value, int name)
+{
+	char *v = must(name ? gk_audit_text_name(value, strlen(value)) :
+	    gk_audit_text_filter(value, strlen(value)));
+
+	printf("  %-12s %s\n", label, v);
+	free(v);
+}
+
+/* +5s, +2m05s, +3h07m, +2d04h: how long after the request's creation. */
+static char *
+after_cell(int64_t t, int64_t t0)
+{
+	int64_t d = t - t0;
+	char buf[48];
+
+	if (d < 0)
+		snprintf(buf, sizeof(buf), "-%" PRId64 "s", -d);
+	else if (d < 60)
+		snprintf(buf, sizeof(buf), "+%" PRId64 "s", d);
+	else if (d < 3600)
+		snprintf(buf, sizeof(buf), "+%" PRId64 "m%02" PRId64 "s", d / 60,
+		    d % 60);
+	else if (d < 86400)
+		snprintf(buf, sizeof(buf), "+%" PRId64 "h%02" PRId64 "m",
+		    d / 3600, d % 3600 / 60);
+	else
+		snprintf(buf, sizeof(buf), "+%" PRId64 "d%02" PRId64 "h",
+		    d / 86400, d % 86400 / 3600);
+	return must(strdup(buf));
+}
+
+/* The detail without the long hex fields (digests, signatures) that
+ * `gk-audit --request ID --json` still shows in full. */
+static char *
+short_detail(const struct str *d)
+{
+	static const char *const drop[] = {
+		"sig=", "digest=", "output_hash=", "kept_hash=", "fingerprint=",
+	};
+	char *out = must(calloc(1, d->n + 1)), *w, *save = NULL, *copy;
+	size_t i;
+	int skip;
+
+	copy = must(strdup(d->p));	/* up to an embedded NUL */
+	for (w = strtok_r(copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		for (i = 0, skip = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+			if (strncmp(w, drop[i], strlen(drop[i])) == 0)
+				skip = 1;
+		if (skip)
+			continue;
+		if (*out != '\0')
+			strcat(out, " ");
+		strcat(out, w);
+	}
+	free(copy);
+	w = must(gk_audit_text_filter(out, strlen(out)));
+	free(out);
+	return w;
+}
+
+#define TL_COLS	5
+
+static const char *const tl_heads[TL_COLS] = {
+	"TIME", "AFTER", "EVENT", "BY", "DETAIL"
+};
+static const size_t tl_caps[TL_COLS] = {
+	SIZE_MAX, SIZE_MAX, W_EVENT, W_USER, SIZE_MAX
+};
+static const int tl_numeric[TL_COLS] = { 0, 1, 0, 0, 0 };
+
+static void
+show_json(const struct reqinfo *ri, const struct rec *recs, size_t n)
+{
+	size_t i;
+
+	printf("{\"id\":%" PRId64 ",\"state\":", ri->id);
+	gk_audit_json_str(stdout, ri->state, strlen(ri->state));
+	printf(",\"uid\":%" PRId64 ",\"user\":", ri->uid);
+	gk_audit_json_str(stdout, ri->user, strlen(ri->user));
+	printf(",\"rule\":");
+	gk_audit_json_str(stdout, ri->rule, strlen(ri->rule));
+	printf(",\"fingerprint\":");
+	gk_audit_json_str(stdout, ri->fp, strlen(ri->fp));
+	printf(",\"command\":");
+	gk_audit_json_str(stdout, ri->command, strlen(ri->command));
+	printf(",\"cwd\":");
+	gk_audit_json_str(stdout, ri->cwd, strlen(ri->cwd));
+	printf(",\"run_as\":");
+	gk_audit_json_str(stdout, ri->run_as, strlen(ri->run_as));
+	printf(",\"reason\":");
+	gk_audit_json_str(stdout, ri->reason, strlen(ri->reason));
+	printf(",\"need\":%" PRId64 ",\"set\":", ri->need);
+	gk_audit_json_str(stdout, ri->set, strlen(ri->set));
+	printf(",\"approvers\":");
+	gk_audit_json_str(stdout, ri->members, strlen(ri->members));
+	printf(",\"created\":%" PRId64 ",\"expires\":%" PRId64, ri->created,
+	    ri->expires);
+	if (ri->status >= 0)
+		printf(",\"status\":%" PRId64, ri->status);
+	printf("}\n");
+	for (i = 0; i < n; i++)
+		print_json(&recs[i]);
+}
+
+static void
+show_text(const struct reqinfo *ri, const struct rec *recs, size_t n)
+{
+	const struct grid g = { TL_COLS, tl_heads, tl_caps, tl_numeric };
+	char buf[256], *t, *state, **c;
+	size_t i;
+
+	state = must(gk_audit_text_name(ri->state, strlen(ri->state)));
+	if (ri->status >= 0)
+		printf("request %" PRId64 ": %s, exit status %" PRId64 "\n",
+		    ri->id, state, ri->status);
+	else
+		printf("request %" PRId64 ": %s\n", ri->id, state);
+	free(state);
+	show_line("command", ri->command, 0);
+	t = must(gk_audit_text_name(ri->user, strlen(ri->user)));
+	snprintf(buf, sizeof(buf), "%s (uid %" PRId64 ")", t, ri->uid);
+	free(t);
+	show_line("requester", buf, 0);
+	show_line("rule", ri->rule, 1);
+	if (ri->need > 0) {
+		if (asprintf(&t, "%" PRId64 " of set %s (%s)", ri->need,
+		    ri->set, ri->members) < 0)
+			errx(1, "out of memory");
+		show_line("approvals", t, 0);
+		free(t);
+	} else
+		show_line("approvals", "none needed (allow rule)", 0);
+	show_line("fingerprint", ri->fp, 0);
+	t = must(gk_escape_str(ri->cwd));
+	show_line("cwd", t, 0);
+	free(t);
+	show_line("run as", ri->run_as, 1);
+	if (*ri->reason != '\0') {
+		t = must(gk_escape_str(ri->reason));
+		show_line("reason", t, 0);
+		free(t);
+	}
+	t = time_cell(ri->created);
+	show_line("created", t, 0);
+	free(t);
+	if (ri->need > 0) {
+		t = time_cell(ri->expires);
+		show_line("expires", t, 0);
+		free(t);
+	}
+	printf("\n");
+	if (n == 0) {
+		printf("no audit record of this request is visible\n");
+		return;
+	}
+	c = must(calloc(n * TL_COLS, sizeof(*c)));
+	for (i = 0; i < n; i++) {
+		c[i * TL_COLS] = time_cell(recs[i].time);
+		c[i * TL_COLS + 1] = after_cell(recs[i].time, ri->created);
+		c[i * TL_COLS + 2] = name_cell(&recs[i].event);
+		c[i * TL_COLS + 3] = name_cell(&recs[i].user);
+		c[i * TL_COLS + 4] = short_detail(&recs[i].detail);
+	}
+	grid_print(&g, c, n);
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct reqinfo ri;
+	struct query q;
+	struct rec *recs;
+	size_t n, i;
+	int a, have_id = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&ri, 0, sizeof(ri));
+	for (a = 1; a < argc; a++) {
+		if (take_socket(argc, argv, &a))
+			continue;
+		if (a + 1 < argc && strcmp(argv[a], "--db") == 0)
+			q.db = argv[++a];
+		else if (strcmp(argv[a], "--json") == 0)
+			q.json = 1;
+		else if (!have_id && parse_u64(argv[a], &q.request) == 0 &&
+		    q.request > 0)
+			have_id = 1;
+		else
+			usage();
+	}
+	if (!have_id)
+		usage();
+	q.has_request = 1;
+	if (q.db != NULL)
+		db_request(q.db, q.request, &ri);
+	else
+		daemon_request(q.request, &ri);
+	n = q.db != NULL ? db_query(&q, &recs) : daemon_query(&q, &recs);
+	if (q.json)
+		show_json(&ri, recs, n);
+	else
+		show_text(&ri, recs, n);
+	for (i = 0; i < n; i++)
+		rec_free(&recs[i]);
+	free(recs);
+	reqinfo_free(&ri);
+	return finish_stdout(0);
+}
+
 static int
 cmd_checkpoint(int argc, char **argv)
 {
 	struct gk_msg m;
 	const char *line;
 	char *s;
-	int a, fd;
+	int a;
 
 	for (a = 1; a < argc; a++)
 		if (!take_socket(argc, argv, &a))
 			usage();
-	fd = gk_client_dial(sock_opt);
 	gk_msg_begin(&m, GK_T_CHECKPOINT);
-	daemon_send(fd, &m, 1);
-	daemon_recv(fd, &m, 1);
-	close(fd);
-	if (m.type == GK_T_ERROR)
-		daemon_refused(&m, 1);
-	if (m.type != GK_T_OK)
-		unexpected(&m, 1);
+	daemon_ask(&m, GK_T_OK);
 	if ((line = gk_msg_str(&m, "message")) == NULL || *line == '\0')
 		errx(1, "malformed reply from gatekeeperd: no checkpoint");
 	s = must(gk_audit_text_filter(line, strlen(line)));
@@ -814,6 +1242,8 @@ main(int argc, char **argv)
 		sock_opt = argv[a + 1];
 		a += 2;
 	}
+	if (a < argc && strcmp(argv[a], "show") == 0)
+		return cmd_show(argc - a, argv + a);
 	if (a < argc && strcmp(argv[a], "checkpoint") == 0)
 		return cmd_checkpoint(argc - a, argv + a);
 	if (a < argc && strcmp(argv[a], "verify") == 0)

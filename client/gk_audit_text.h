@@ -29,9 +29,15 @@ char	*gk_audit_text_filter(const char *s, size_t n);
  */
 char	*gk_audit_text_name(const char *s, size_t n);
 
-/* Display width of a string that went through one of the above (one
- * column per character). */
+/* Display width of a string that went through one of the above: two
+ * columns for an East Asian wide or fullwidth character, none for a
+ * combining mark, one for the rest; the same in every locale. */
 size_t	 gk_audit_text_width(const char *s);
+
+/* How many bytes of s fit in cols columns (never splitting a character;
+ * at least one character when s is not empty), preferring to end just
+ * after a space when the rest would not fit. */
+size_t	 gk_audit_text_fit(const char *s, size_t cols);
 
 /*
  * Writes the n bytes at s as a JSON string literal, quotes included:

@@ -118,12 +118,23 @@ void	request_end(struct daemon *, int64_t id, const char *state,
  * Never blocks; never fails the caller. */
 void	notify_event(struct daemon *, const char *event, int64_t id,
 	    const char *by);
+/* A notify setting of gatekeeperd.conf (notify, notify_timeout,
+ * notify_max): 1 taken, 0 not a notify key, -1 bad (said on stderr). */
+int	notify_config(const char *conf, const char *key, const char *value);
+/* 1 when pid was a notifier (now reaped and logged), else 0. */
+int	notify_reap(struct daemon *, pid_t pid, int status);
+void	notify_tick(struct daemon *);	/* kills notifiers past their time */
+void	notify_stop(struct daemon *);	/* terminates those still running */
 
 /* exec.c */
 void	exec_start(struct daemon *, int64_t id);
 void	job_readable(struct daemon *, struct job *, int fd);
 void	jobs_reap(struct daemon *);
 int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);
+/* In a forked child: signals back to default and unblocked, a new
+ * session, stdin /dev/null, stdout/stderr from outfd/errfd (-1: /dev/null),
+ * fd3 (unless -1) as fd 3, every higher fd closed. -1 on failure. */
+int	child_setup(int outfd, int errfd, int fd3);
 int	exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN],
 	    char *why, size_t whylen);
 

@@ -152,6 +152,29 @@ refuse(struct daemon *d, const struct gk_reqrow *row, const char *why)
 	dlog(d, LOG_WARNING, "request %lld refused at exec time: %s",
 	    (long long)row->id, why);
 	request_end(d, row->id, GK_ST_REFUSED, NULL, why);
+	notify_event(d, "refused", row->id, NULL);
+}
+
+int
+child_setup(int outfd, int errfd, int fd3)
+{
+	sigset_t none;
+	int null, i, first = fd3 == -1 ? 3 : 4;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
+	setsid();
+	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 ||
+	    dup2(outfd == -1 ? null : outfd, 1) == -1 ||
+	    dup2(errfd == -1 ? null : errfd, 2) == -1 ||
+	    (fd3 != -1 && dup2(fd3, 3) == -1))
+		return -1;
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == -1)
+		for (i = first; i < 65536; i++)
+			close(i);
+	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -161,22 +184,10 @@ child(const struct gk_reqrow *row, const struct passwd *pw, int exefd,
 	char e_path[] = "PATH=" GK_SECURE_PATH, e_home[PATH_MAX + 8];
 	char e_user[80], e_logname[90], e_id[40], e_req[90], e_lang[] = "LANG=C.UTF-8";
 	char *envp[8], real[PATH_MAX];
-	sigset_t none;
-	int null, i;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (i = 1; i < NSIG; i++)
-		signal(i, SIG_DFL);
-	setsid();
-	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(null, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1 ||
-	    dup2(exefd, 3) == -1)
-		_exit(126);
 	/* fd 3 stays open across exec: a #! script is run through /dev/fd/3. */
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) == -1)
-		for (i = 4; i < 65536; i++)
-			close(i);
+	if (child_setup(outfd, errfd, exefd) != 0)
+		_exit(126);
 	if (setgroups(0, NULL) == -1 || initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
@@ -424,6 +435,7 @@ job_finish(struct daemon *d, struct job *j)
 	gk_msg_add_str(&m, "state", state);
 	gk_msg_add_i64(&m, "status", status);
 	waiters_send(d, j->id, &m, 1);
+	notify_event(d, "executed", j->id, NULL);
 }
 
 void
@@ -434,6 +446,8 @@ jobs_reap(struct daemon *d)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (notify_reap(d, pid, status))
+			continue;
 		for (j = d->jobs; j != NULL; j = j->next)
 			if (j->pid == pid) {
 				j->exited = 1;

@@ -79,7 +79,7 @@ read_conf(struct daemon *d, int required)
 {
 	char line[512], *k, *v, *e;
 	FILE *f;
-	int fd;
+	int fd, r;
 	char why[600];
 
 	snprintf(d->audit_group, sizeof(d->audit_group), "adm");
@@ -110,7 +110,9 @@ read_conf(struct daemon *d, int required)
 		v += strspn(v, " \t");
 		if (strcmp(k, "audit_group") == 0)
 			snprintf(d->audit_group, sizeof(d->audit_group), "%s", v);
-		else {
+		else if ((r = notify_config(d->confpath, k, v)) < 0)
+			exit(1);
+		else if (r == 0) {
 			fprintf(stderr, "gatekeeperd: %s: unknown setting %s\n",
 			    d->confpath, k);
 			exit(1);
@@ -462,11 +464,13 @@ main(int argc, char **argv)
 			load_policy(&d, 0);
 		}
 		requests_tick(&d);
+		notify_tick(&d);
 		jobs_reap(&d);
 		conns_sweep(&d);
 		checkpoint_maybe(&d, 0);
 	}
 	dlog(&d, LOG_INFO, "stopping");
+	notify_stop(&d);
 	audit_event(&d, "stop", 0, "root", 0, "", "", "");
 	checkpoint_maybe(&d, 1);
 	unlink(d.sockpath);

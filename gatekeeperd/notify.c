@@ -1,16 +1,362 @@
 /*
- * Notifications of request events (issue 8): one place the state machine
- * calls when a request is created, approved, rejected, executed, expires,
- * is cancelled or vetoed. Today it logs to syslog; running the operator's
- * notify command lives here too.
+ * Notifications of request events (issue 8): the state machine calls
+ * notify_event when a request is created, approved (each approval),
+ * rejected, executed, refused at exec time, expires, is cancelled or
+ * vetoed. Every event goes to syslog; when gatekeeperd.conf names a notify
+ * command, it also runs that command with the details in its environment.
  *
  * MUST:
- * - never block the event loop;
- * - never pass a secret (OTP, key) to a log or a notifier.
+ * - never block the event loop: fork and exec, never wait; reap through the
+ *   loop's SIGCHLD (notify_reap); kill after the timeout (notify_tick);
+ *   beyond notify_max running notifiers, drop the notice and say so;
+ * - exec an argv from the config (no shell), a root-owned program not
+ *   writable by others, checked when the config is read;
+ * - build the notifier's environment from scratch, from the request row
+ *   only: never a secret (OTP, key), never the daemon's own environment;
+ * - give the notifier no fd of the daemon: stdin, stdout and stderr are
+ *   /dev/null, every other fd closed.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
+#include "escape.h"
+#include "gk_err.h"
+#include "policy.h"
+#include "reqrow.h"
+#include "safefile.h"
+
+#define NOTIFY_ARGS_MAX		32
+#define NOTIFY_ENV_MAX		32
+#define NOTIFY_TIMEOUT		10	/* seconds */
+#define NOTIFY_RUNNING_MAX	16
+#define NOTIFY_VALUE_MAX	16384	/* far below Linux's 128 KiB per string */
+
+struct notifier {
+	pid_t		 pid;
+	int64_t		 id;
+	char		 event[24];
+	time_t		 deadline;
+	int		 killed;
+	struct notifier	*next;
+};
+
+static struct {
+	char		*argv[NOTIFY_ARGS_MAX + 1];	/* NULL: no command */
+	int64_t		 timeout;
+	size_t		 max, running;
+	struct notifier	*list;
+} nt = { { NULL }, NOTIFY_TIMEOUT, NOTIFY_RUNNING_MAX, 0, NULL };
+
+/* "10", "10s", "2m", "1h": seconds in [1, 86400], or -1. */
+static int64_t
+parse_seconds(const char *s)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno != 0 || v <= 0)
+		return -1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		unit = 60, end++;
+	else if (*end == 'h')
+		unit = 3600, end++;
+	if (*end != '\0' || v > 86400 / unit)
+		return -1;
+	return (int64_t)v * unit;
+}
+
+/* Splits the notify line on blanks into nt.argv and checks the program. */
+static int
+set_command(const char *conf, const char *line)
+{
+	char *copy, *w, *save = NULL, why[4200];
+	struct stat st;
+	size_t n = 0;
+	int fd;
+
+	for (n = 0; nt.argv[n] != NULL; n++) {	/* a later line wins */
+		free(nt.argv[n]);
+		nt.argv[n] = NULL;
+	}
+	n = 0;
+	if ((copy = strdup(line)) == NULL)
+		return -1;
+	for (w = strtok_r(copy, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (n == NOTIFY_ARGS_MAX) {
+			fprintf(stderr, "gatekeeperd: %s: notify: more than %d "
+			    "words\n", conf, NOTIFY_ARGS_MAX);
+			free(copy);
+			return -1;
+		}
+		if ((nt.argv[n++] = strdup(w)) == NULL) {
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	nt.argv[n] = NULL;
+	if (n == 0 || nt.argv[0][0] != '/') {
+		fprintf(stderr, "gatekeeperd: %s: notify: the command must start "
+		    "with an absolute path (it is run without a shell)\n", conf);
+		return -1;
+	}
+	if ((fd = gk_safe_open(nt.argv[0], 0, 0, S_IWGRP | S_IWOTH, &st, why,
+	    sizeof(why))) < 0 || gk_safe_ancestors(nt.argv[0], why,
+	    sizeof(why)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "gatekeeperd: %s: notify: %s (the notify "
+		    "command must be root's and not writable by others)\n",
+		    conf, why);
+		return -1;
+	}
+	close(fd);
+	if (!(st.st_mode & S_IXUSR)) {
+		fprintf(stderr, "gatekeeperd: %s: notify: %s is not executable\n",
+		    conf, nt.argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+notify_config(const char *conf, const char *key, const char *value)
+{
+	int64_t v;
+
+	if (strcmp(key, "notify") == 0)
+		return set_command(conf, value) == 0 ? 1 : -1;
+	if (strcmp(key, "notify_timeout") == 0) {
+		if ((v = parse_seconds(value)) < 0) {
+			fprintf(stderr, "gatekeeperd: %s: notify_timeout: not a "
+			    "duration from 1s to 24h: %s\n", conf, value);
+			return -1;
+		}
+		nt.timeout = v;
+		return 1;
+	}
+	if (strcmp(key, "notify_max") == 0) {
+		if ((v = parse_seconds(value)) < 0 || v > 1024 ||
+		    strspn(value, "0123456789") != strlen(value)) {
+			fprintf(stderr, "gatekeeperd: %s: notify_max: not a "
+			    "number from 1 to 1024: %s\n", conf, value);
+			return -1;
+		}
+		nt.max = (size_t)v;
+		return 1;
+	}
+	return 0;
+}
+
+/* A copy of s with every control byte replaced by '?', for a value that
+ * should be one plain line (names, host). */
+static char *
+plain(const char *s)
+{
+	char *c, *p;
+
+	if ((c = strdup(s != NULL ? s : "")) == NULL)
+		return NULL;
+	for (p = c; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+struct env {
+	char	*v[NOTIFY_ENV_MAX + 1];
+	size_t	 n;
+	int	 oom;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+env_add(struct env *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	if (e->oom || e->n == NOTIFY_ENV_MAX) {
+		e->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		e->oom = 1;
+		return;
+	}
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+}
+
+/*
+ * NAME=VALUE with VALUE a new string the caller gave up (NULL: no memory).
+ * A value longer than NOTIFY_VALUE_MAX is cut (at a character boundary) and
+ * says so: a huge command must not make exec fail (E2BIG) and so silence
+ * the notice.
+ */
+static void
+env_take(struct env *e, const char *name, char *value)
+{
+	size_t len, cut;
+
+	if (value == NULL) {
+		e->oom = 1;
+		return;
+	}
+	if ((len = strlen(value)) > NOTIFY_VALUE_MAX) {
+		for (cut = NOTIFY_VALUE_MAX; cut > 0 &&
+		    ((unsigned char)value[cut] & 0xc0) == 0x80; cut--)
+			;
+		env_add(e, "%s=%.*s [... %zu more bytes]", name, (int)cut,
+		    value, len - cut);
+	} else
+		env_add(e, "%s=%s", name, value);
+	free(value);
+}
+
+static void
+env_free(struct env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	e->n = 0;
+}
+
+static const char SQL_NOTIFY_APPROVALS[] =
+    "SELECT count(*) FROM approvals WHERE request = ? AND decision = 'approve'";
+
+/* The notifier's whole environment, from the request row. */
+static void
+env_build(struct daemon *d, struct env *e, const char *event,
+    const struct gk_reqrow *row, const char *by)
+{
+	char fp[GK_FINGERPRINT_LEN + 1], host[96], *members;
+	sqlite3_stmt *st;
+	int64_t approvals;
+	size_t i, len;
+
+	memset(e, 0, sizeof(*e));
+	env_add(e, "PATH=%s", GK_SECURE_PATH);
+	env_add(e, "LANG=C.UTF-8");
+	env_add(e, "HOME=/");
+	env_add(e, "GK_EVENT=%s", event);
+	env_add(e, "GK_REQUEST_ID=%lld", (long long)row->id);
+	snprintf(host, sizeof(host), "%s", d->host);
+	host[strcspn(host, "/")] = '\0';
+	env_take(e, "GK_HOST", plain(host));
+	env_take(e, "GK_HOST_ID", plain(d->host));
+	env_take(e, "GK_USER", plain(row->user));
+	env_add(e, "GK_UID=%lld", (long long)row->uid);
+	env_take(e, "GK_RULE", plain(row->rule));
+	gk_fingerprint(row->digest, fp);
+	env_add(e, "GK_FINGERPRINT=%s", fp);
+	env_take(e, "GK_COMMAND", gk_escape_argv(row->argc, row->argv));
+	env_take(e, "GK_CWD", gk_escape_str(row->cwd));
+	env_take(e, "GK_RUN_AS", plain(row->run_as));
+	env_take(e, "GK_REASON", gk_escape_str(row->reason));
+	env_take(e, "GK_STATUS", plain(row->state));
+	env_take(e, "GK_APPROVER_SET", plain(row->set_name));
+	for (i = 0, len = 1; i < row->nmembers; i++)
+		len += strlen(row->members[i]) + 1;
+	if ((members = calloc(1, len)) != NULL)
+		for (i = 0; i < row->nmembers; i++) {
+			if (i > 0)
+				strcat(members, " ");
+			strcat(members, row->members[i]);
+		}
+	env_take(e, "GK_APPROVERS", members != NULL ? plain(members) : NULL);
+	free(members);
+	st = stmt(d, SQL_NOTIFY_APPROVALS);
+	sqlite3_bind_int64(st, 1, row->id);
+	approvals = sqlite3_step(st) == SQLITE_ROW ?
+	    sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	env_add(e, "GK_APPROVALS=%lld", (long long)approvals);
+	env_add(e, "GK_NEED=%lld", (long long)row->need);
+	env_add(e, "GK_CREATED=%lld", (long long)row->created);
+	env_add(e, "GK_EXPIRES=%lld", (long long)row->expires);
+	if (row->run_at > 0)
+		env_add(e, "GK_RUN_AT=%lld", (long long)row->run_at);
+	if (row->status >= 0)
+		env_add(e, "GK_EXIT_STATUS=%lld", (long long)row->status);
+	env_take(e, "GK_BY", plain(by != NULL ? by : ""));
+}
+
+static void __attribute__((noreturn))
+notifier_child(char *const envp[])
+{
+	if (child_setup(-1, -1, -1) != 0)
+		_exit(126);
+	execve(nt.argv[0], nt.argv, envp);
+	_exit(127);
+}
+
+static void
+run_notifier(struct daemon *d, const char *event, int64_t id, const char *by)
+{
+	struct gk_reqrow row;
+	struct notifier *n;
+	struct env e;
+	pid_t pid;
+
+	if (nt.running >= nt.max) {
+		dlog(d, LOG_WARNING, "notify: %zu notifiers still running; the "
+		    "%s notice of request %lld is dropped", nt.running, event,
+		    (long long)id);
+		return;
+	}
+	if (gk_reqrow_load(d->db, id, &row) != 0) {
+		dlog(d, LOG_ERR, "notify: request %lld cannot be read; no notice",
+		    (long long)id);
+		return;
+	}
+	env_build(d, &e, event, &row, by);
+	gk_reqrow_free(&row);
+	if (e.oom || (n = calloc(1, sizeof(*n))) == NULL) {
+		dlog(d, LOG_ERR, "notify: out of memory; the %s notice of request "
+		    "%lld is dropped", event, (long long)id);
+		env_free(&e);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		dlog(d, LOG_ERR, "notify: fork: %s; the %s notice of request "
+		    "%lld is dropped", strerror(errno), event, (long long)id);
+		free(n);
+		env_free(&e);
+		return;
+	}
+	if (pid == 0)
+		notifier_child(e.v);
+	env_free(&e);
+	n->pid = pid;
+	n->id = id;
+	snprintf(n->event, sizeof(n->event), "%s", event);
+	n->deadline = time(NULL) + nt.timeout;
+	n->next = nt.list;
+	nt.list = n;
+	nt.running++;
+}
 
 void
 notify_event(struct daemon *d, const char *event, int64_t id, const char *by)
@@ -20,4 +366,65 @@ notify_event(struct daemon *d, const char *event, int64_t id, const char *by)
 		    event, by);
 	else
 		dlog(d, LOG_INFO, "notify: request %lld %s", (long long)id, event);
+	if (nt.argv[0] != NULL)
+		run_notifier(d, event, id, by);
+}
+
+int
+notify_reap(struct daemon *d, pid_t pid, int status)
+{
+	struct notifier **pp, *n;
+
+	for (pp = &nt.list; (n = *pp) != NULL; pp = &n->next)
+		if (n->pid == pid)
+			break;
+	if (n == NULL)
+		return 0;
+	if (n->killed)
+		dlog(d, LOG_WARNING, "notify: the %s notifier of request %lld "
+		    "timed out after %llds and was killed", n->event,
+		    (long long)n->id, (long long)nt.timeout);
+	else if (WIFSIGNALED(status))
+		dlog(d, LOG_WARNING, "notify: the %s notifier of request %lld "
+		    "died of signal %d", n->event, (long long)n->id,
+		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		dlog(d, LOG_WARNING, "notify: the %s notifier of request %lld "
+		    "exited with status %d", n->event, (long long)n->id,
+		    WEXITSTATUS(status));
+	*pp = n->next;
+	free(n);
+	nt.running--;
+	return 1;
+}
+
+void
+notify_tick(struct daemon *d)
+{
+	struct notifier *n;
+	time_t now = time(NULL);
+
+	(void)d;
+	/* The whole process group: a sendmail it started goes too. It stays
+	 * counted until reaped. */
+	for (n = nt.list; n != NULL; n = n->next)
+		if (!n->killed && now >= n->deadline) {
+			kill(-n->pid, SIGKILL);
+			kill(n->pid, SIGKILL);
+			n->killed = 1;
+		}
+}
+
+void
+notify_stop(struct daemon *d)
+{
+	struct notifier *n;
+
+	for (n = nt.list; n != NULL; n = n->next)
+		if (!n->killed) {
+			dlog(d, LOG_WARNING, "notify: stopping: the %s notifier of "
+			    "request %lld is terminated", n->event,
+			    (long long)n->id);
+			kill(-n->pid, SIGTERM);
+		}
 }

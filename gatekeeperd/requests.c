@@ -322,6 +322,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 
 	send_decision(c, gk_action_name(r->action), r, NULL, dec.exe);
 	c->waiting = id;
+	notify_event(d, "created", id, user);
 	if (r->action == GK_ACT_APPROVE) {
 		const struct gk_approver_set *set = &d->policy->sets[r->set];
 		struct gk_msg rm;
@@ -549,6 +550,7 @@ h_cancel(struct daemon *d, struct conn *c, struct gk_msg *m)
 		conn_error(c, GK_E_INTERNAL, "cannot record the cancellation");
 	} else {
 		request_end(d, id, GK_ST_CANCELLED, c->name, "cancelled");
+		notify_event(d, "cancelled", id, c->name);
 		conn_ok(c, "cancelled");
 	}
 	gk_reqrow_free(&row);
@@ -789,8 +791,10 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	if (state_is(row.state, GK_ST_PENDING) && row.expires <= now) {
-		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0)
+		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0) {
 			request_end(d, id, GK_ST_EXPIRED, NULL, "expired");
+			notify_event(d, "expired", id, NULL);
+		}
 		conn_error(c, GK_E_STATE, "request %lld has expired", (long long)id);
 		goto out;
 	}
@@ -883,6 +887,7 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	if (store_commit(d) != 0)
 		goto dberr;
 	checkpoint_maybe(d, 0);
+	notify_event(d, approve ? "approved" : "rejected", id, a.name);
 	dlog(d, LOG_NOTICE, "request %lld: %s by %s (%lld of %lld)", (long long)id,
 	    approve ? "approved" : "rejected", a.name, (long long)n,
 	    (long long)row.need);
@@ -1238,6 +1243,7 @@ requests_tick(struct daemon *d)
 			dlog(d, LOG_NOTICE, "request %lld expired",
 			    (long long)ids[i]);
 			request_end(d, ids[i], GK_ST_EXPIRED, NULL, "expired");
+			notify_event(d, "expired", ids[i], NULL);
 		}
 		gk_reqrow_free(&row);
 	}
@@ -1274,6 +1280,7 @@ requests_recover(struct daemon *d)
 		}
 		dlog(d, LOG_WARNING, "request %lld was running when the daemon "
 		    "stopped: marked interrupted, not re-run", (long long)id);
+		notify_event(d, "interrupted", id, NULL);
 		gk_reqrow_free(&row);
 	}
 }

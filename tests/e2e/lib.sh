@@ -54,9 +54,10 @@ world_cleanup() {
 	rm -rf "$T"
 }
 
+# daemon_start [OPTION...]: extra options (such as -c CONF) go to gatekeeperd.
 daemon_start() {
 	before=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
-	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" \
+	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" "$@" \
 	    2>>"$T/daemon.log" &
 	DPID=$!
 	i=0
