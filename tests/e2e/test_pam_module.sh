@@ -45,11 +45,12 @@ svc badtimeout "socket=$SOCK timeout=0"
 svc gone "socket=$T/nothing-here.sock"
 
 # pamdrive and pamtester under pam_wrapper. An ASan build needs its
-# runtime first; it is told not to mind pam_wrapper's preload.
+# runtime first and no RTLD_DEEPBIND (pam_wrapper reads that switch under
+# uid_wrapper's name); it is told not to mind the preload order.
 pw() {
-	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	    PAM_WRAPPER_SERVICE_DIR="$T/svc" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	    "$@"
 }
 drive() { # drive SERVICE USER CONV OPS
@@ -99,8 +100,11 @@ for mode in ok null empty huge; do
 	check "conv $mode: request $R shown, first approval" dec alice 20002 approve "$R"
 	check "conv $mode: second approval" dec bob 20003 approve "$R"
 	wait "$P"
+	rc=$?
 	check "conv $mode: account passes once approved" \
 	    grep -q "^account: Success" "$T/conv.$mode"
+	check "conv $mode: pamdrive exits 0 (under ASan: nothing leaked)" \
+	    test "$rc" = 0
 	check "conv $mode: progress shown" \
 	    grep -q "request $R: approved by 'alice' (1 of 2)" "$T/conv.$mode"
 done
@@ -133,6 +137,7 @@ refused "no socket= : the environment's GK_SOCKET is not used" "Permission denie
     env GK_SOCKET="$SOCK" sh -c 'test ! -e /run/gatekeeper/gk.sock &&
     PAMDRIVE_SERVICE=nosock PAMDRIVE_USER=root PAMDRIVE_OPS=account \
     LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$1" \
+    UID_WRAPPER_DISABLE_DEEPBIND=1 \
     ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "$2" >&2' - "$T/svc" "$DRIVE"
 for s in relsock badopt badtimeout; do
 	refused "bad option line ($s) fails" "account: Error in service module" \
