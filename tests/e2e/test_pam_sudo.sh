@@ -133,8 +133,8 @@ EOF
 chmod 0644 "$T/pol/05-session.policy"
 n=$(grep -c "rules loaded" "$T/daemon.log")
 kill -HUP "$DPID"
-check "the root-session rule is loaded" wait_for \
-    test "$(grep -c "rules loaded" "$T/daemon.log")" -gt "$n"
+reloaded() { test "$(grep -c "rules loaded" "$T/daemon.log")" -gt "$n"; }
+check "the root-session rule is loaded" wait_for reloaded
 refused "su by carl to bob: the root-session rule is for root only" \
     "as root only" carl su -c id bob
 (carl su -c 'id -u' root >"$T/su.out" 2>"$T/su.err"; echo $? >"$T/su.rc") &
