@@ -166,6 +166,28 @@ SHELL_FOR=
 check "audit: sudo's -u '#0' id recorded as run by root" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'id'.*run_as=root\""
 
+# Only a root peer may ask for an authorization or write a session record:
+# the module run by nobody (uid 65534) is refused by the daemon.
+cp "$DRIVE" "$MOD" "$T/bin/"
+chmod 0755 "$T/bin/pamdrive" "$T/bin/pam_gatekeeper.so"
+printf 'account required %s socket=%s\nsession required %s socket=%s\n' \
+    "$T/bin/pam_gatekeeper.so" "$SOCK" "$T/bin/pam_gatekeeper.so" "$SOCK" \
+    >"$T/svc/asnobody"
+chmod 0755 "$T/svc"
+chmod 0644 "$T/svc/asnobody"
+nobody_drive() {
+	as 65534 env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	    UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0" \
+	    PAMDRIVE_SERVICE=asnobody PAMDRIVE_USER=root "$@" "$T/bin/pamdrive" >&2
+}
+refused "a non-root peer cannot ask for an authorization" \
+    "only root may name the requesting user" nobody_drive PAMDRIVE_OPS=account
+refused "a non-root peer cannot open a session record" "open: Cannot make" \
+    nobody_drive PAMDRIVE_OPS=open
+check "audit: no session was recorded for it" sh -c \
+    "! '$T/bin/gk-audit' --db '$T/state/gatekeeper.db' | grep -q asnobody"
+
 # Fail closed when the daemon is gone.
 daemon_stop
 refused "daemon stopped: account fails" "account: Permission denied" \
