@@ -19,7 +19,8 @@
  *   unreachable, protocol error, conversation error, timeout, no memory);
  * - take the socket from the PAM line only, never from the environment;
  * - refuse a sudo command line it cannot parse;
- * - never exit, never leave a signal handler or fd behind, never log a
+ * - never exit, never leave a signal handler or fd behind (while it waits
+ *   it catches INT, TERM, HUP, QUIT to cancel, then restores them), never log a
  *   secret (it handles none: OTPs go from approvers to the daemon);
  * - export only pam_sm_* (pam_gatekeeper.map).
  */
@@ -28,6 +29,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,28 +397,120 @@ is_sudo(const char *service)
 	return strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0;
 }
 
+/*
+ * While it waits, the module catches the signals that ask a program to
+ * stop (sudo's own handlers would restart the read and keep the user
+ * waiting), unless the application ignores them, and puts the old
+ * handlers back before it returns.
+ */
+static volatile sig_atomic_t interrupted;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSTOP	(sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+struct saved_signals {
+	struct sigaction	 old[NSTOP];
+	int			 set[NSTOP];
+};
+
+static void
+on_stop_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void
+catch_stop_signals(struct saved_signals *s)
+{
+	struct sigaction sa;
+	size_t i;
+
+	interrupted = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: poll wakes up */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NSTOP; i++) {
+		s->set[i] = 0;
+		if (sigaction(stop_signals[i], NULL, &s->old[i]) == 0 &&
+		    s->old[i].sa_handler != SIG_IGN &&
+		    sigaction(stop_signals[i], &sa, NULL) == 0)
+			s->set[i] = 1;
+	}
+}
+
+static void
+restore_stop_signals(struct saved_signals *s)
+{
+	size_t i;
+
+	for (i = 0; i < NSTOP; i++)
+		if (s->set[i])
+			sigaction(stop_signals[i], &s->old[i], NULL);
+}
+
+enum { WAIT_READY, WAIT_TIMEOUT, WAIT_SIGNAL, WAIT_ERROR };
+
+/* Waits until fd is readable, the deadline passes or a signal stops us. */
+static int
+wait_readable(int fd, time_t deadline)
+{
+	struct pollfd pfd;
+	time_t left;
+	int r;
+
+	for (;;) {
+		if (interrupted)
+			return WAIT_SIGNAL;
+		if ((left = deadline - time(NULL)) <= 0)
+			return WAIT_TIMEOUT;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > 1 ? 1000 : (int)left * 1000);
+		if (r > 0)
+			return WAIT_READY;
+		if (r == -1 && errno != EINTR)
+			return WAIT_ERROR;
+	}
+}
+
+static void
+send_cancel(int fd, const char *id)
+{
+	struct gk_msg c;
+
+	if (*id == '\0')
+		return;
+	gk_msg_begin(&c, GK_T_CANCEL);
+	gk_msg_add_str(&c, "id", id);
+	gk_client_send(fd, &c);
+}
+
 /* Follows an approval request to its end; PAM_SUCCESS only when the
  * daemon says "authorized". */
 static int
-follow(pam_handle_t *pamh, int fd, time_t deadline, const char *cmdline)
+follow_request(pam_handle_t *pamh, int fd, time_t deadline,
+    const char *cmdline)
 {
 	struct gk_msg m;
 	const char *state, *id = NULL;
 	char idbuf[32] = "";
-	int r;
+	int r, w;
 
 	for (;;) {
-		if ((r = recv_until(fd, deadline, &m)) != 0) {
-			if (time(NULL) >= deadline) {
+		memset(&m, 0, sizeof(m));
+		if ((w = wait_readable(fd, deadline)) != WAIT_READY ||
+		    recv_until(fd, deadline, &m) != 0) {
+			gk_msg_free(&m);
+			if (w == WAIT_SIGNAL) {
+				send_cancel(fd, idbuf);
+				say(pamh, PAM_ERROR_MSG, "gatekeeper: interrupted; "
+				    "request %s cancelled, nothing runs",
+				    idbuf[0] != '\0' ? idbuf : "?");
+			} else if (w == WAIT_TIMEOUT ||
+			    time(NULL) >= deadline) {
+				send_cancel(fd, idbuf);
 				say(pamh, PAM_ERROR_MSG, "gatekeeper: gave up "
 				    "waiting for approvals; nothing runs");
-				if (idbuf[0] != '\0') {
-					struct gk_msg c;
-
-					gk_msg_begin(&c, GK_T_CANCEL);
-					gk_msg_add_str(&c, "id", idbuf);
-					gk_client_send(fd, &c);
-				}
 			} else
 				say(pamh, PAM_ERROR_MSG, "gatekeeper: lost the "
 				    "connection to gatekeeperd; nothing runs");
@@ -494,12 +588,21 @@ follow(pam_handle_t *pamh, int fd, time_t deadline, const char *cmdline)
 	gk_msg_free(&m);
 	pam_syslog(pamh, LOG_ERR, "conversation failed: request %s cancelled",
 	    idbuf[0] != '\0' ? idbuf : "?");
-	if (idbuf[0] != '\0') {
-		gk_msg_begin(&m, GK_T_CANCEL);
-		gk_msg_add_str(&m, "id", idbuf);
-		gk_client_send(fd, &m);
-	}
+	send_cancel(fd, idbuf);
 	return PAM_PERM_DENIED;
+}
+
+static int
+follow(pam_handle_t *pamh, int fd, time_t deadline, const char *cmdline)
+{
+	struct saved_signals s;
+	int rc;
+
+	catch_stop_signals(&s);
+	rc = follow_request(pamh, fd, deadline, cmdline);
+	restore_stop_signals(&s);
+	interrupted = 0;
+	return rc;
 }
 
 PAM_EXTERN int

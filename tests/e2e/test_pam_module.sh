@@ -109,7 +109,7 @@ for mode in ok null empty huge; do
 	    grep -q "request $R: approved by 'alice' (1 of 2)" "$T/conv.$mode"
 done
 
-drive gktest sync ok account >"$T/rej" 2>&1 &
+drive gktest sync ok account,signals >"$T/rej" 2>&1 &
 P=$!
 wait_for grep -q "fingerprint" "$T/rej"
 R=$(reqno "$T/rej")
@@ -117,6 +117,8 @@ check "rejection recorded" dec alice 20002 deny "$R"
 wait "$P"
 check "rejected: account fails" grep -q "^account: Permission denied" "$T/rej"
 check "rejected: said so" grep -q "rejected by 'alice'" "$T/rej"
+check "after waiting, the application's signal handlers are back" \
+    grep -q "^signals: Success" "$T/rej"
 
 drive gktest sync fail account >"$T/cf" 2>&1
 R=$(reqno "$T/cf")
@@ -125,10 +127,12 @@ check "conversation fails: account fails" \
 check "conversation fails: request $R is cancelled" wait_for sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --request '$R' --event cancel | grep -q cancelled"
 
-drive gkshort sync ok account >"$T/to" 2>&1
+drive gkshort sync ok account,signals >"$T/to" 2>&1
 R=$(reqno "$T/to")
 check "timeout: account fails" grep -q "^account: Permission denied" "$T/to"
 check "timeout: said so" grep -q "gave up waiting" "$T/to"
+check "timeout: the application's signal handlers are back" \
+    grep -q "^signals: Success" "$T/to"
 check "timeout: request $R is cancelled" wait_for sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --request '$R' --event cancel | grep -q cancelled"
 

@@ -124,6 +124,23 @@ wait "$SPID" 2>/dev/null
 check "a sudo that left: its request is cancelled" wait_for sh -c \
     "\"$T/bin/gk-audit\" -s \"$SOCK\" --request $R3 --event cancel | grep -q requester-gone"
 
+# SIGTERM while it waits: the module cancels the request and sudo fails.
+(carl sudo -n mkfs.ext4 -q -F "$T/disk2.img" >/dev/null 2>"$T/term.err";
+    echo $? >"$T/term.rc") &
+wait_for listed disk2.img
+R5=$(request_id disk2.img)
+SPID=$(ps -eo pid=,args= | awk -v f="$T/disk2.img" \
+    '$2 == "sudo" && $NF == f {print $1; exit}')
+check "sudo found by pid ($SPID)" test -n "$SPID"
+kill -TERM "$SPID"
+check "SIGTERM: sudo finished" wait_for test -s "$T/term.rc"
+check "SIGTERM: sudo failed" test "$(cat "$T/term.rc")" != 0
+check "SIGTERM: sudo said the request is cancelled" \
+    grep -q "interrupted; request $R5 cancelled" "$T/term.err"
+check "SIGTERM: the request is cancelled" sh -c \
+    "\"$T/bin/gk-audit\" -s \"$SOCK\" --request $R5 --event cancel | grep -q cancelled"
+check "SIGTERM: nothing ran" not formatted "$T/disk2.img"
+
 # su: a root session is decided as root's login shell, run as root; a
 # rule naming it is added (and reloaded) now that sudo -s was refused.
 cat >"$T/pol/05-session.policy" <<'EOF'

@@ -4,11 +4,14 @@
  * environment, so its argv can play sudo's (exec -a sudo pamdrive -u ...):
  *   PAMDRIVE_SERVICE  service name (default gktest)
  *   PAMDRIVE_USER     PAM user; PAMDRIVE_RUSER, PAMDRIVE_TTY items
- *   PAMDRIVE_OPS      comma list of account, open, close, env
+ *   PAMDRIVE_OPS      comma list of account, open, close, env, signals
+ *                     (signals: SIGHUP and SIGTERM still have the
+ *                     handler pamdrive set before the first step)
  *   PAMDRIVE_CONV     ok | fail | null | empty | huge
  * Prints every conversation message ("info: ..." / "error: ...") and each
  * step's result ("account: Success"); exits 0 only when every step passed.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,20 @@
 #include <security/pam_appl.h>
 
 static const char *mode;
+
+static void
+marker(int sig)
+{
+	(void)sig;
+}
+
+static int
+marker_kept(int sig)
+{
+	struct sigaction sa;
+
+	return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == marker;
+}
 
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -74,6 +91,8 @@ main(void)
 		return 2;
 	}
 	snprintf(ops, sizeof(ops), "%s", env("PAMDRIVE_OPS", "account"));
+	signal(SIGHUP, marker);
+	signal(SIGTERM, marker);
 	if ((r = pam_start(service, user, &c,
 	    &pamh)) != PAM_SUCCESS) {
 		fprintf(stderr, "pamdrive: pam_start: %d\n", r);
@@ -97,6 +116,9 @@ main(void)
 			s = pam_getenv(pamh, "GK_SESSION");
 			printf("GK_SESSION=%s\n", s != NULL ? s : "");
 			r = s != NULL ? PAM_SUCCESS : PAM_SYSTEM_ERR;
+		} else if (strcmp(op, "signals") == 0) {
+			r = marker_kept(SIGHUP) && marker_kept(SIGTERM) ?
+			    PAM_SUCCESS : PAM_SYSTEM_ERR;
 		} else {
 			fprintf(stderr, "pamdrive: unknown step %s\n", op);
 			r = PAM_SYSTEM_ERR;
