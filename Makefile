@@ -135,6 +135,49 @@ fuzz: fuzz-build
 		    $(B)/fuzz/corpus-$$t $$c || exit 1; \
 	done
 
+# PAM module (pam_module/) ----------------------------------------------------
+# pam_gatekeeper.so: the module, its sudo parser and the few libgk files
+# that speak the wire protocol, all -fPIC; a version script lets only
+# pam_sm_* out. A sanitizer build also makes a plain copy for the tests
+# with the real sudo, which cannot load an ASan-instrumented module.
+PAM_SRC     := pam_module/pam_gatekeeper.c pam_module/sudoargs.c
+PAM_LIB_SRC := lib/buf.c lib/err.c lib/escape.c lib/frame.c lib/msg.c \
+               client/client.c
+PAM_OBJ     := $(PAM_SRC:%.c=$(B)/obj/%.o) $(PAM_LIB_SRC:%.c=$(B)/obj/%.o)
+PAM_MAP     := pam_module/pam_gatekeeper.map
+PAM_LDFLAGS := -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
+               -Wl,--version-script=$(PAM_MAP)
+PAM_LIBS    := -lpam $(shell pkg-config --libs libsodium 2>/dev/null)
+
+all: $(B)/pam_gatekeeper.so
+
+$(B)/pam_gatekeeper.so: $(PAM_OBJ) $(PAM_MAP)
+	$(CC) $(OPT) $(PAM_LDFLAGS) -o $@ $(PAM_OBJ) $(PAM_LIBS)
+
+$(B)/tests/test_pam_sudoargs: $(B)/obj/pam_module/sudoargs.o
+
+$(B)/tests/pamdrive: $(B)/obj/tests/pam/pamdrive.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpam
+
+check: $(B)/tests/pamdrive
+
+ifneq ($(SAN),)
+$(B)/tests/pam_gatekeeper_plain.so: $(PAM_SRC) $(PAM_LIB_SRC) $(PAM_MAP) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -D_FORTIFY_SOURCE=2 $(WARN) \
+	    -fstack-protector-strong -fPIC -Ilib -Iclient $(PKG_CFLAGS) \
+	    $(PAM_LDFLAGS) -o $@ $(PAM_SRC) $(PAM_LIB_SRC) $(PAM_LIBS)
+
+check: $(B)/tests/pam_gatekeeper_plain.so
+endif
+
+install: install-pam
+install-pam: $(B)/pam_gatekeeper.so
+	install -d $(DESTDIR)$(PAMDIR)
+	install -m 0644 $(B)/pam_gatekeeper.so $(DESTDIR)$(PAMDIR)/
+.PHONY: install-pam
+
 # Install -------------------------------------------------------------------
 # `make install` writes only under $(DESTDIR): programs, man pages, the
 # systemd unit, PAM examples and the catalogue under $(DATADIR). It never

@@ -16,6 +16,8 @@
 #include "msg.h"
 #include "policy.h"
 
+struct gk_reqrow;
+
 #define CONN_OUT_MAX		(4 * 1024 * 1024)	/* then the peer is dropped */
 #define OUTPUT_KEEP		(64 * 1024)		/* stored per request */
 #define DEFAULT_EXPIRE		3600
@@ -38,6 +40,7 @@ struct conn {
 	char		 name[64];	/* the peer's user name (or uid) */
 	struct gk_buf	 in, out;
 	int64_t		 waiting;	/* request this peer waits on, 0 none */
+	int		 authorize;	/* it waits to run it itself (PAM) */
 	int		 closing;	/* close once out is drained */
 	int		 dead;
 	struct conn	*next;
@@ -112,6 +115,29 @@ void	requests_recover(struct daemon *);
 int	request_set_state(struct daemon *, int64_t id, const char *state);
 void	request_end(struct daemon *, int64_t id, const char *state,
 	    const char *by, const char *message);
+/* Appends " key=VALUE" to out, VALUE being src's printable non-space
+ * characters (a space becomes space_as, or is dropped when that is 0). */
+void	session_field(char *out, size_t n, const char *key, const char *src,
+	    char space_as);
+
+/* authorize.c: RUN with authorize=1, from the PAM module. sudo or su runs
+ * the command; the daemon decides, gathers approvals and audits, never
+ * runs it. */
+/* 0 when rule r may run as target (a rule's `as` must name it); else why. */
+int	authorize_run_as(const struct gk_rule *r, const char *target,
+	    char *why, size_t whylen);
+/* An allow decision under authorize: audited, answered, not run. */
+void	authorize_allow(struct daemon *, struct conn *, int64_t uid,
+	    const char *user, const char *session, const char *command,
+	    const struct gk_rule *r, const char *run_as);
+/* An approved request is due: the daemon runs it (exec_start), or, for
+ * one made under authorize, it becomes "authorized" for its waiter. */
+void	request_go(struct daemon *, int64_t id);
+/* The PAM peer waiting on request id left: the request is cancelled. */
+void	authorize_abandon(struct daemon *, int64_t id);
+
+/* session.c: SESSION open/close records (root peer). */
+void	h_session(struct daemon *, struct conn *, struct gk_msg *);
 
 /* notify.c: event is one of created, approved, rejected, executed,
  * expired, cancelled, vetoed (more may follow); by: who caused it, or NULL.
@@ -128,6 +154,9 @@ void	notify_stop(struct daemon *);	/* terminates those still running */
 
 /* exec.c */
 void	exec_start(struct daemon *, int64_t id);
+/* What changed since approval (executable, cwd, path arguments), or NULL.
+ * *fdp is the opened executable or -1; the caller closes it. */
+const char *changed_since(const struct gk_reqrow *row, int *fdp);
 void	job_readable(struct daemon *, struct job *, int fd);
 void	jobs_reap(struct daemon *);
 int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);

@@ -94,7 +94,7 @@ exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN], char *why,
 }
 
 /* What changed since approval, or NULL when nothing did. */
-static const char *
+const char *
 changed_since(const struct gk_reqrow *row, int *fdp)
 {
 	static char why[600];

@@ -311,6 +311,8 @@ conns_sweep(struct daemon *d)
 			continue;
 		}
 		*pp = c->next;
+		if (c->waiting != 0 && c->authorize)
+			authorize_abandon(d, c->waiting);
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		gk_buf_free(&c->in);

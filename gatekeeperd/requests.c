@@ -38,9 +38,7 @@ state_is(const char *s, const char *want)
 	return strcmp(s, want) == 0;
 }
 
-/* Appends " key=VALUE" to out, VALUE being src's printable non-space
- * characters (a space becomes space_as, or is dropped when that is 0). */
-static void
+void
 session_field(char *out, size_t n, const char *key, const char *src,
     char space_as)
 {
@@ -128,6 +126,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	const struct gk_rule *r;
 	const char *cwd = gk_msg_str(m, "cwd"), *reason = gk_msg_str(m, "reason");
 	const char *named = gk_msg_str(m, "user"), *run_as;
+	const char *target = gk_msg_str(m, "run_as");
+	int authorize = gk_msg_count(m, "authorize") > 0;
 	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
 	char ccwd[PATH_MAX], session[300], why[512], detail[600];
 	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
@@ -169,6 +169,13 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		gid = pw->pw_gid;
 		snprintf(user, sizeof(user), "%s", pw->pw_name);
 	}
+	if ((authorize || target != NULL) && c->uid != 0) {
+		conn_error(c, GK_E_DENIED, "only root may ask for an "
+		    "authorization");
+		goto out;
+	}
+	if (target == NULL || *target == '\0')
+		target = "root";
 	session_of(m, session, sizeof(session));
 	if ((command = gk_escape_argv(argc, argv)) == NULL)
 		goto oom;
@@ -196,7 +203,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    r != NULL ? "denied by policy" : dec.why);
 		goto out;
 	case GK_ACT_LOCAL:
-		snprintf(detail, sizeof(detail), "rule=%s", r->label);
+		snprintf(detail, sizeof(detail), "%srule=%s",
+		    authorize ? "runner=pam " : "", r->label);
 		if (audit_event(d, "local", uid, user, 0, session, command,
 		    detail) != 0) {
 			conn_error(c, GK_E_INTERNAL, "cannot write the audit log");
@@ -227,6 +235,12 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	run_as = r->as_user != NULL ? r->as_user : "root";
+	if (authorize && authorize_run_as(r, target, why, sizeof(why)) != 0) {
+		deny_run(d, c, uid, user, session, command, r, why);
+		goto out;
+	}
+	if (authorize)
+		run_as = target;
 	if (getpwnam(run_as) == NULL) {
 		deny_run(d, c, uid, user, session, command, r,
 		    "the rule's run-as user does not exist here");
@@ -238,6 +252,10 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	close(exefd);
+	if (authorize && r->action == GK_ACT_ALLOW) {
+		authorize_allow(d, c, uid, user, session, command, r, run_as);
+		goto out;
+	}
 
 	if (store_begin(d) != 0)
 		goto dberr;
@@ -307,8 +325,9 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto dbroll;
 	}
 	sqlite3_reset(st);
-	snprintf(detail, sizeof(detail), "rule=%s action=%s need=%lld set=%s "
-	    "fingerprint=%s digest=%s state=%s", r->label,
+	snprintf(detail, sizeof(detail), "%srule=%s action=%s need=%lld set=%s "
+	    "fingerprint=%s digest=%s state=%s", authorize ? "runner=pam " : "",
+	    r->label,
 	    gk_action_name(r->action),
 	    (long long)(r->action == GK_ACT_APPROVE ? r->need : 0),
 	    r->action == GK_ACT_APPROVE ? d->policy->sets[r->set].name : "-",
@@ -322,6 +341,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 
 	send_decision(c, gk_action_name(r->action), r, NULL, dec.exe);
 	c->waiting = id;
+	c->authorize = authorize;
 	notify_event(d, "created", id, user);
 	if (r->action == GK_ACT_APPROVE) {
 		const struct gk_approver_set *set = &d->policy->sets[r->set];
@@ -900,7 +920,7 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 		if (gk_reqrow_load(d->db, id, &row) == 0)
 			send_progress(d, NULL, &row, a.name);
 		if (done && row.delay == 0)
-			exec_start(d, id);
+			request_go(d, id);
 	}
 	goto out;
  dbroll:
@@ -1191,6 +1211,7 @@ static const struct {
 	{ GK_T_AUDIT, h_audit, 0, 0 },
 	{ GK_T_VERIFY, h_verify, 0, 0 },
 	{ GK_T_CHECKPOINT, h_checkpoint, 0, 0 },
+	{ GK_T_SESSION, h_session, 1, 0 },
 };
 
 void
@@ -1253,7 +1274,7 @@ requests_tick(struct daemon *d)
 		ids[n] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	for (i = 0; i < n; i++)
-		exec_start(d, ids[i]);
+		request_go(d, ids[i]);
 }
 
 static const char SQL_RUNNING[] =

@@ -16,9 +16,17 @@ enum gk_msg_type {
 	GK_T_RUN = 1,		/* arg*, cwd, reason?, user? (root peer), ssh?,
 				   tty?, session?, pipeline? (only a local
 				   decision may run: allow/approve are
-				   denied) -> DECISION, then for allow:
+				   denied), authorize? run_as? (root peer)
+				   -> DECISION, then for allow:
 				   OUTPUT* EXIT; for approve: REQUEST,
-				   PROGRESS*, then OUTPUT* EXIT or END */
+				   PROGRESS*, then OUTPUT* EXIT or END.
+				   With authorize=1 (the PAM module: sudo or
+				   su runs the command, never the daemon):
+				   run_as names sudo's target (default root);
+				   local and allow end with the DECISION
+				   (audited); approve ends with END, state
+				   "authorized" when approved, any other
+				   state is a refusal */
 	GK_T_WAIT = 2,		/* id -> PROGRESS*, OUTPUT* EXIT or END */
 	GK_T_CANCEL = 3,	/* id -> OK | ERROR */
 	GK_T_LIST = 4,		/* -> ITEM* DONE: the pending requests the peer
@@ -43,6 +51,9 @@ enum gk_msg_type {
 				   detail (newest last; limit keeps the newest) */
 	GK_T_VERIFY = 11,	/* anchor? -> OK (message) | ERROR */
 	GK_T_CHECKPOINT = 12,	/* -> OK (line) */
+	GK_T_SESSION = 13,	/* (root peer) phase (open|close), service,
+				   user, ruser?, rhost?, tty?, session (close)
+				   -> OK (open: the new session id) | ERROR */
 	GK_T_MAX_CLIENT = 31,
 
 	/* daemon -> client */
@@ -84,5 +95,7 @@ enum gk_msg_type {
 #define GK_ST_CANCELLED		"cancelled"
 #define GK_ST_INTERRUPTED	"interrupted"
 #define GK_ST_REFUSED		"refused"	/* changed since approval */
+#define GK_ST_AUTHORIZED	"authorized"	/* approved for sudo/su to run;
+						   the daemon never runs it */
 
 #endif

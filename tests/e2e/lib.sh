@@ -111,3 +111,42 @@ wait_for() {
 
 # Is the image formatted as ext*? (superblock magic 53 ef at 1080)
 formatted() { [ "$(od -An -tx1 -j1080 -N2 "$1" | tr -d ' ')" = "53ef" ]; }
+
+# PAM tests ----------------------------------------------------------------
+# in_private_mounts: re-runs the calling test script inside `unshare -m`
+# (mounts private), so /etc files can be bind-mounted for it alone.
+in_private_mounts() {
+	if [ -z "${GK_IN_NS:-}" ]; then
+		GK_IN_NS=1 exec unshare -m --propagation private sh "$0" "$@"
+	fi
+}
+# bind_etc FILE CONTENT-FILE MODE: CONTENT-FILE (root-owned, MODE) over
+# /etc/FILE, in this mount namespace only.
+bind_etc() {
+	chown root:root "$2" && chmod "$3" "$2" && mount --bind "$2" "/etc/$1"
+}
+# pam_users: passwd, group and shadow copies with the test users
+# carl (20001, requester), alice (20002), bob (20003), bound over /etc.
+pam_users() {
+	cp /etc/passwd "$T/passwd"
+	cp /etc/group "$T/group"
+	cp /etc/shadow "$T/shadow"
+	for u in carl:20001 alice:20002 bob:20003; do
+		n=${u%%:*} id=${u#*:}
+		echo "$n:x:$id:$id::$T/home/$n:/bin/bash" >>"$T/passwd"
+		echo "$n:x:$id:" >>"$T/group"
+		echo "$n:!:19000:0:99999:7:::" >>"$T/shadow"
+		mkdir -p "$T/home/$n"
+		chown "$id:$id" "$T/home/$n"
+	done
+	bind_etc passwd "$T/passwd" 0644 && bind_etc group "$T/group" 0644 &&
+	    bind_etc shadow "$T/shadow" 0640
+}
+# the module to load in real sudo/su: an ASan build keeps a plain copy.
+pam_module_path() {
+	if [ -f "$GK_BUILD/tests/pam_gatekeeper_plain.so" ]; then
+		echo "$GK_BUILD/tests/pam_gatekeeper_plain.so"
+	else
+		echo "$GK_BUILD/pam_gatekeeper.so"
+	fi
+}
