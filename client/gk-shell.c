@@ -67,8 +67,9 @@ static const char HELP[] =
     "\n"
     "  cd [DIR|-]   pwd   exit [N]   help\n"
     "  gk list | gk show ID | gk wait ID | gk cancel ID\n"
+    "  gk reason [TEXT...]   the reason sent with your commands (a ticket)\n"
     "\n"
-    "A command that needs a reason reads it from $GK_REASON.\n"
+    "The reason starts as $GK_REASON; gk reason --clear drops it.\n"
     "Exit status: the command's own; 77 refused or rejected, 75 expired,\n"
     "69 gatekeeperd unreachable (nothing ran), 130 stopped waiting.\n";
 
@@ -727,20 +728,19 @@ main(int argc, char **argv)
 {
 	struct shell sh;
 	const char *cmd = NULL, *forced;
-	int ch, login = argv[0] != NULL && argv[0][0] == '-';
+	int ch;
 
 	memset(&sh, 0, sizeof(sh));
-	while ((ch = getopt(argc, argv, "+s:c:l")) != -1) {
+	while ((ch = getopt(argc, argv, "+s:c:")) != -1) {
 		switch (ch) {
 		case 's': sh.sockopt = optarg; break;
 		case 'c': cmd = optarg; break;
-		case 'l': login = 1; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	(void)login;	/* a login shell behaves as an interactive one */
+	/* A login shell (argv[0] "-gk-shell") is an interactive one. */
 	signal(SIGPIPE, SIG_IGN);
 	session_init(&sh);
 	forced = getenv("SSH_ORIGINAL_COMMAND");

@@ -631,10 +631,51 @@ gk_wait(struct shell *sh, int64_t id)
 }
 
 static const char GK_USAGE[] =
-    "usage: gk list          your pending requests\n"
-    "       gk show ID       everything about request ID\n"
-    "       gk wait ID       follow request ID until it ends\n"
-    "       gk cancel ID     cancel request ID\n";
+    "usage: gk list              your pending requests\n"
+    "       gk show ID           everything about request ID\n"
+    "       gk wait ID           follow request ID until it ends\n"
+    "       gk cancel ID         cancel request ID\n"
+    "       gk reason [TEXT...]  show or set the reason sent with commands\n"
+    "       gk reason --clear    send no reason\n";
+
+/* gk reason: the reason rides in $GK_REASON, so local commands see it
+ * too and the next gk-shell inherits it. */
+static int
+gk_reason(char **argv, size_t argc)
+{
+	const char *r = getenv("GK_REASON");
+	size_t len = 0, i;
+	char *s;
+
+	if (argc == 2) {
+		if (r != NULL && *r != '\0') {
+			put_safe(stdout, r);
+			putchar('\n');
+		} else
+			printf("no reason set\n");
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "--clear") == 0) {
+		unsetenv("GK_REASON");
+		return 0;
+	}
+	for (i = 2; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (len > 1024) {
+		fprintf(stderr, "gk-shell: gk reason: longer than 1024 bytes\n");
+		return 2;
+	}
+	if ((s = calloc(1, len + 1)) == NULL)
+		return 1;
+	for (i = 2; i < argc; i++) {
+		if (i > 2)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	r = setenv("GK_REASON", s, 1) == 0 ? NULL : "";
+	free(s);
+	return r == NULL ? 0 : 1;
+}
 
 int
 sh_gk(struct shell *sh, char **argv, size_t argc)
@@ -644,6 +685,8 @@ sh_gk(struct shell *sh, char **argv, size_t argc)
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return gk_list(sh);
+	if (argc >= 2 && strcmp(argv[1], "reason") == 0)
+		return gk_reason(argv, argc);
 	if (argc == 2 && strcmp(argv[1], "help") == 0) {
 		fputs(GK_USAGE, stdout);
 		return 0;

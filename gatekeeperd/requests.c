@@ -231,7 +231,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	}
 	if (r->reason && *reason == '\0') {
 		deny_run(d, c, uid, user, session, command, r,
-		    "this rule needs a reason (gk-shell: set GK_REASON)");
+		    "this rule needs a reason (in gk-shell: gk reason TEXT; "
+		    "else $GK_REASON)");
 		goto out;
 	}
 	run_as = r->as_user != NULL ? r->as_user : "root";

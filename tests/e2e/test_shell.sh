@@ -12,6 +12,7 @@ approvers ops = alice bob
 deny name shells cmd sh bash dash
 local name tools cmd echo cat sort head wc printf true false ls tr env
 allow name whoami cmd id
+allow name stamp reason cmd date
 approve 2 by ops name format cmd mkfs.ext4
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
@@ -98,6 +99,17 @@ gsh "echo x > $W/*.txt"
 check "an ambiguous redirect is refused" err_has "ambiguous redirect"
 check "the daemon audited the pipeline refusal" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --user 20001 --event deny | grep -q 'pipeline'"
+
+# A rule that needs a reason: gk reason sets it for the session.
+gsh "date +%Y"
+check "a reason-rule without a reason is refused" test "$rc" = 77
+check "saying how to give one" err_has "gk reason TEXT"
+gsh "gk reason INC-4711 disk swap; gk reason; date +%Y; gk reason --clear; gk reason"
+check "gk reason sets and shows it; the command runs" out_is "INC-4711 disk swap
+$(date +%Y)
+no reason set"
+check "the daemon recorded the reason with the request" test \
+    "$(sqlite3 "$T/state/gatekeeper.db" 'SELECT reason FROM requests ORDER BY id DESC LIMIT 1')" = "INC-4711 disk swap"
 
 # Unreachable daemon: 69 and nothing runs.
 (cd "$W" && as 20001 "$T/bin/gk-shell" -s "$T/nosock" -c "echo ran" \
