@@ -148,7 +148,10 @@ cmd_explain(int argc, char **argv)
 		if (r->expire > 0)
 			printf("  expires: %llds after the request\n",
 			    (long long)r->expire);
-		if (r->reason)
+		if (r->reason_match != NULL)
+			printf("  a reason matching \"%s\" is required\n",
+			    r->reason_match);
+		else if (r->reason)
 			printf("  a reason is required\n");
 		if (r->action == GK_ACT_APPROVE) {
 			printf("  approvers:");

@@ -213,9 +213,15 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "the program is not installed on this host");
 		goto out;
 	}
-	if (r->reason && *reason == '\0') {
-		deny_run(d, c, uid, user, session, command, r,
-		    "this rule needs a reason (gk-shell: set GK_REASON)");
+	if (!gk_rule_reason_ok(r, reason)) {
+		if (r->reason_match != NULL)
+			snprintf(why, sizeof(why), "this rule needs a reason "
+			    "matching \"%s\" (gk-shell: set GK_REASON)",
+			    r->reason_match);
+		else
+			snprintf(why, sizeof(why), "this rule needs a reason "
+			    "(gk-shell: set GK_REASON)");
+		deny_run(d, c, uid, user, session, command, r, why);
 		goto out;
 	}
 	run_as = r->as_user != NULL ? r->as_user : "root";
@@ -306,6 +312,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    r->action == GK_ACT_APPROVE ? d->policy->sets[r->set].name : "-",
 	    fp, hexd, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
 	    GK_ST_APPROVED);
+	session_field(detail, sizeof(detail), "reason", reason, '_');
 	if (audit_append(d, "request", uid, user, id, session, command,
 	    detail) != 0)
 		goto dbroll;

@@ -62,6 +62,8 @@ struct gk_rule {
 	int64_t		  delay;	/* seconds; 0 when not given */
 	int64_t		  expire;	/* seconds; 0 when not given */
 	int		  reason;	/* a reason is required */
+	char		 *reason_match;	/* `reason-match REGEX` source, or NULL */
+	void		 *reason_re;	/* its compiled regex_t (POSIX ERE) */
 	struct gk_who	 *who;
 	size_t		  nwho;
 	char		**progs;
@@ -159,6 +161,17 @@ int	gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 void	gk_decision_free(struct gk_decision *d);
 
 const char	*gk_action_name(enum gk_action a);
+
+/*
+ * Does reason satisfy rule r: no reason needed; or `reason` and reason is
+ * not empty; or `reason-match REGEX` and REGEX (POSIX extended, searched
+ * anywhere unless anchored with ^ and $) matches it. Returns 1 when it
+ * does, 0 when the request must be refused.
+ */
+int	gk_rule_reason_ok(const struct gk_rule *r, const char *reason);
+
+/* Rule names starting with this are the daemon's own (governance). */
+#define GK_RESERVED_RULE_PREFIX	"gatekeeper-"
 
 /*
  * Resolves argv0 the way the matcher does: a bare name is looked up on

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,11 @@ rule_free(struct gk_rule *r)
 
 	free(r->name);
 	free(r->as_user);
+	free(r->reason_match);
+	if (r->reason_re != NULL) {
+		regfree(r->reason_re);
+		free(r->reason_re);
+	}
 	for (i = 0; i < r->nwho; i++)
 		free(r->who[i].name);
 	free(r->who);
@@ -515,6 +521,44 @@ parse_for(struct gk_rule *r, const struct line *l, size_t *i, const char *file,
 	return 0;
 }
 
+#define REASON_MATCH_MAX	512
+
+/* `reason-match REGEX`: implies `reason`; the regex must compile. */
+static int
+parse_reason_match(struct gk_rule *r, const char *arg, const char *file,
+    int lineno, struct gk_policy_errors *errs)
+{
+	char why[256];
+	int rc;
+
+	if (r->reason) {
+		perr(errs, file, lineno, "reason or reason-match given twice");
+		return -1;
+	}
+	if (r->action != GK_ACT_ALLOW && r->action != GK_ACT_APPROVE) {
+		perr(errs, file, lineno,
+		    "reason-match only makes sense with allow or approve");
+		return -1;
+	}
+	if (*arg == '\0' || strlen(arg) > REASON_MATCH_MAX) {
+		perr(errs, file, lineno, "reason-match needs a regular "
+		    "expression of 1 to %d bytes", REASON_MATCH_MAX);
+		return -1;
+	}
+	if ((r->reason_re = calloc(1, sizeof(regex_t))) == NULL ||
+	    (r->reason_match = strdup(arg)) == NULL)
+		return -1;
+	if ((rc = regcomp(r->reason_re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, r->reason_re, why, sizeof(why));
+		free(r->reason_re);
+		r->reason_re = NULL;
+		perr(errs, file, lineno, "bad reason-match \"%s\": %s", arg, why);
+		return -1;
+	}
+	r->reason = 1;
+	return 0;
+}
+
 static int
 parse_rule(struct gk_policy *p, const struct line *l, const char *file,
     struct gk_policy_errors *errs)
@@ -569,7 +613,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		const char *arg = i + 1 < l->n ? l->w[i + 1].s : NULL;
 
 		if (is_kw(w, "name") || is_kw(w, "as") || is_kw(w, "delay") ||
-		    is_kw(w, "expire")) {
+		    is_kw(w, "expire") || is_kw(w, "reason-match")) {
 			if (arg == NULL || (i + 1 < l->n && is_kw(&l->w[i + 1], "cmd"))) {
 				perr(errs, file, l->lineno, "%s needs a value", w->s);
 				goto fail;
@@ -583,6 +627,13 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 			if (!gk_policy_name_valid(arg)) {
 				perr(errs, file, l->lineno, "bad rule name \"%s\" "
 				    "(letters, digits, - _ . @; at most 48)", arg);
+				goto fail;
+			}
+			if (strncmp(arg, GK_RESERVED_RULE_PREFIX,
+			    strlen(GK_RESERVED_RULE_PREFIX)) == 0) {
+				perr(errs, file, l->lineno, "rule names starting "
+				    "with \"%s\" are reserved for the daemon",
+				    GK_RESERVED_RULE_PREFIX);
 				goto fail;
 			}
 			if ((r.name = strdup(arg)) == NULL)
@@ -624,6 +675,11 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				goto fail;
 			}
 			i += 2;
+		} else if (is_kw(w, "reason-match")) {
+			if (parse_reason_match(&r, arg, file, l->lineno,
+			    errs) == -1)
+				goto fail;
+			i += 2;
 		} else if (is_kw(w, "reason")) {
 			if (r.reason) {
 				perr(errs, file, l->lineno, "reason given twice");
@@ -647,7 +703,8 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				goto fail;
 		} else {
 			perr(errs, file, l->lineno, "unknown word \"%s\" (expected name, "
-			    "as, delay, expire, reason, for or cmd)", w->s);
+			    "as, delay, expire, reason, reason-match, for or cmd)",
+			    w->s);
 			goto fail;
 		}
 	}
@@ -660,7 +717,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		if (is_kw(&l->w[i], "for") || is_kw(&l->w[i], "name") ||
 		    is_kw(&l->w[i], "as") || is_kw(&l->w[i], "delay") ||
 		    is_kw(&l->w[i], "expire") || is_kw(&l->w[i], "reason") ||
-		    is_kw(&l->w[i], "cmd")) {
+		    is_kw(&l->w[i], "reason-match") || is_kw(&l->w[i], "cmd")) {
 			perr(errs, file, l->lineno, "%s must come before cmd "
 			    "(quote it to name a program called %s)", l->w[i].s,
 			    l->w[i].s);
