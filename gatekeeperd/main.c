@@ -65,6 +65,10 @@ load_policy(struct daemon *d, int initial)
 			    "result=kept-old-policy");
 		return -1;
 	}
+	if (governance_policy_hold(d, p, initial)) {
+		gk_policy_free(p);	/* held until approved */
+		return 0;
+	}
 	gk_policy_free(d->policy);
 	d->policy = p;
 	gk_hex(p->digest, 32, hex);
@@ -79,7 +83,7 @@ read_conf(struct daemon *d, int required)
 {
 	char line[512], *k, *v, *e;
 	FILE *f;
-	int fd;
+	int fd, r;
 	char why[600];
 
 	snprintf(d->audit_group, sizeof(d->audit_group), "adm");
@@ -110,7 +114,14 @@ read_conf(struct daemon *d, int required)
 		v += strspn(v, " \t");
 		if (strcmp(k, "audit_group") == 0)
 			snprintf(d->audit_group, sizeof(d->audit_group), "%s", v);
-		else {
+		else if ((r = lockdown_conf(d, k, v)) != 1) {
+			if (r != 0) {
+				fprintf(stderr, "gatekeeperd: %s: bad %s \"%s\" "
+				    "(expected N/DURATION, like 5/10m)\n",
+				    d->confpath, k, v);
+				exit(1);
+			}
+		} else {
 			fprintf(stderr, "gatekeeperd: %s: unknown setting %s\n",
 			    d->confpath, k);
 			exit(1);

@@ -91,6 +91,10 @@ struct gk_policy_errors {
 	size_t	  lost;		/* errors not recorded: out of memory */
 };
 
+/* "30s", "10m", "1h", "7d" into seconds (1 s to GK_DURATION_MAX);
+ * -1 for anything else. */
+int	gk_duration_parse(const char *s, int64_t *out);
+
 /* Is s a valid name for a rule, an approver set or an approver: letters,
  * digits, - _ . @, at most 48 characters? */
 int	gk_policy_name_valid(const char *s);

@@ -328,9 +328,8 @@ valid_user(const char *s)
 	return 1;
 }
 
-/* Parses "30s", "10m", "1h", "7d" into seconds. */
-static int
-parse_duration(const char *s, int64_t *out)
+int
+gk_duration_parse(const char *s, int64_t *out)
 {
 	int64_t v = 0, mul;
 	const char *p = s;
@@ -668,7 +667,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				perr(errs, file, l->lineno, "%s given twice", w->s);
 				goto fail;
 			}
-			if (parse_duration(arg, d) == -1) {
+			if (gk_duration_parse(arg, d) == -1) {
 				perr(errs, file, l->lineno, "bad duration \"%s\" "
 				    "(expected like 30s, 10m, 1h or 7d, at most 366d)",
 				    arg);

@@ -28,10 +28,15 @@ enum gk_msg_type {
 				   created, expires, digest (hex), fingerprint,
 				   need, set, member*, approvals, decided*
 				   ("NAME=approve|deny"), status?, output?,
-				   approver? (the peer's enrolled name) */
+				   approver? (the peer's enrolled name),
+				   delay, run_at (0 until approved) */
 	GK_T_DECIDE = 6,	/* id, decision (approve|deny), otp, sig (64
 				   raw bytes), time, reason? -> OK | ERROR */
-	GK_T_ENROLL = 7,	/* name, uid, pubkey, yubikey -> OK | ERROR */
+	GK_T_ENROLL = 7,	/* name, uid, pubkey, yubikey, replace? (1:
+				   change an enrolled approver's uid, key and
+				   token) -> OK | ERROR; once sealed the OK
+				   says "held for approval: request N" and
+				   carries held (the request number) */
 	GK_T_APPROVERS = 8,	/* -> ITEM* DONE, each: name, uid, public_id,
 				   pubkey, enrolled */
 	GK_T_REVOKE = 9,	/* name -> OK | ERROR */
@@ -41,6 +46,11 @@ enum gk_msg_type {
 				   detail (newest last; limit keeps the newest) */
 	GK_T_VERIFY = 11,	/* anchor? -> OK (message) | ERROR */
 	GK_T_CHECKPOINT = 12,	/* -> OK (line) */
+	GK_T_SEAL = 13,		/* (root) -> OK | ERROR: from now on enrolment,
+				   revocation, token changes and policy edits
+				   need GOV_NEED approvals */
+	GK_T_LOCKDOWN = 14,	/* action (start|lift|status) -> OK | ERROR;
+				   lift makes a governance request */
 	GK_T_MAX_CLIENT = 31,
 
 	/* daemon -> client */
@@ -82,5 +92,6 @@ enum gk_msg_type {
 #define GK_ST_CANCELLED		"cancelled"
 #define GK_ST_INTERRUPTED	"interrupted"
 #define GK_ST_REFUSED		"refused"	/* changed since approval */
+#define GK_ST_VETOED		"vetoed"	/* denied during its delay */
 
 #endif
