@@ -15,7 +15,8 @@
  * - refuse the request that trips it, and every approve-class request
  *   after it, until lifted;
  * - count only requests made since the last lift (else the first request
- *   after a lift would trip it again).
+ *   after a lift would trip it again): by request number, not by time,
+ *   since seconds are too coarse.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,17 +37,20 @@ static const char SQL_LOCK_GET[] =
 static const char SQL_LOCK_SET[] =
     "INSERT OR REPLACE INTO meta(key, value) VALUES ('lockdown', ?)";
 static const char SQL_LOCK_DEL[] = "DELETE FROM meta WHERE key = 'lockdown'";
-static const char SQL_LIFTED_GET[] =
-    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lockdown_lifted'";
+/* Requests up to this number were made before the last lift. */
 static const char SQL_LIFTED_SET[] =
-    "INSERT OR REPLACE INTO meta(key, value) VALUES ('lockdown_lifted', ?)";
-/* Approve-class requests (need > 0) other than the daemon's own. */
+    "INSERT OR REPLACE INTO meta(key, value) SELECT 'lockdown_after', "
+    "COALESCE(MAX(id), 0) FROM requests";
+/* Approve-class requests (need > 0) other than the daemon's own, in the
+ * window and since the last lift. */
 static const char SQL_RATE_USER[] =
     "SELECT count(*) FROM requests WHERE need > 0 AND rule != '" GOV_RULE
-    "' AND created >= ? AND uid = ?";
+    "' AND created >= ?1 AND id > (SELECT COALESCE(MAX(CAST(value AS "
+    "INTEGER)), 0) FROM meta WHERE key = 'lockdown_after') AND uid = ?2";
 static const char SQL_RATE_TOTAL[] =
     "SELECT count(*) FROM requests WHERE need > 0 AND rule != '" GOV_RULE
-    "' AND created >= ?";
+    "' AND created >= ?1 AND id > (SELECT COALESCE(MAX(CAST(value AS "
+    "INTEGER)), 0) FROM meta WHERE key = 'lockdown_after')";
 static const char SQL_IS_APPROVER[] = "SELECT name FROM approvers WHERE uid = ?";
 
 int
@@ -145,23 +149,17 @@ lockdown_admit(struct daemon *d, int64_t uid, char *why, size_t n)
 {
 	static const char refused[] = "gatekeeper is in lockdown: requests "
 	    "that need approval are refused until two approvers lift it";
-	sqlite3_stmt *st;
-	int64_t lifted = 0, now = time(NULL), since, cnt;
+	int64_t now = time(NULL), cnt;
 	char what[200];
 
 	if (lockdown_active(d)) {
 		snprintf(why, n, "%s", refused);
 		return -1;
 	}
-	st = stmt(d, SQL_LIFTED_GET);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		lifted = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	what[0] = '\0';
 	if (d->lock_user_n > 0) {
-		since = now - d->lock_user_win > lifted ?
-		    now - d->lock_user_win : lifted;
-		cnt = count_since(d, SQL_RATE_USER, since, uid) + 1;
+		cnt = count_since(d, SQL_RATE_USER, now - d->lock_user_win,
+		    uid) + 1;
 		if (cnt > d->lock_user_n)
 			snprintf(what, sizeof(what), "uid %lld made %lld "
 			    "approve-class requests in %llds (limit %lld)",
@@ -170,9 +168,8 @@ lockdown_admit(struct daemon *d, int64_t uid, char *why, size_t n)
 			    (long long)d->lock_user_n);
 	}
 	if (what[0] == '\0' && d->lock_total_n > 0) {
-		since = now - d->lock_total_win > lifted ?
-		    now - d->lock_total_win : lifted;
-		cnt = count_since(d, SQL_RATE_TOTAL, since, 0) + 1;
+		cnt = count_since(d, SQL_RATE_TOTAL, now - d->lock_total_win,
+		    0) + 1;
 		if (cnt > d->lock_total_n)
 			snprintf(what, sizeof(what), "%lld approve-class "
 			    "requests in %llds (limit %lld)", (long long)cnt,
@@ -203,7 +200,7 @@ int
 lockdown_clear(struct daemon *d, int64_t request)
 {
 	sqlite3_stmt *st;
-	char now[24], detail[64];
+	char detail[64];
 	int ok;
 
 	st = stmt(d, SQL_LOCK_DEL);
@@ -211,9 +208,7 @@ lockdown_clear(struct daemon *d, int64_t request)
 	sqlite3_reset(st);
 	if (!ok)
 		return GK_ERR_STATE;
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	st = stmt(d, SQL_LIFTED_SET);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_reset(st);
 	if (!ok)

@@ -8,7 +8,7 @@ world_init
 cd "$T" || exit 1
 cat >"$T/pol/10-test.policy" <<'EOF2'
 approvers storage = alice bob carol
-approve 2 by storage name slow-format delay 3s cmd mkfs.ext4
+approve 2 by storage name slow-format delay 4s cmd mkfs.ext4
 approve 2 by storage name slow-echo delay 2s cmd echo
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
@@ -77,7 +77,7 @@ refused "another user cannot cancel it" "only the requester\\|does not exist" \
 check "the requester cancels 4" quiet as 20001 "$T/bin/gkctl" -s "$SOCK" \
     cancel "$R4"
 check "request 4 is cancelled" in_state "$R4" cancelled
-sleep 4
+sleep 5
 check "vetoed 2 never ran" not formatted "$T/disk2.img"
 check "vetoed 3 never ran" not formatted "$T/disk3.img"
 check "cancelled 4 never ran" not formatted "$T/disk4.img"
@@ -108,4 +108,12 @@ check "after the window 6 ran" wait_for formatted "$T/disk6.img"
 check "request 6 is done" wait_for in_state "$R6" done
 
 check "the audit log verifies" quiet "$T/bin/gk-audit" -s "$SOCK" verify
+
+# A database of the previous version (no vetoes/governance tables) opens.
+daemon_stop
+sqlite3 "$T/state/gatekeeper.db" "DROP TABLE vetoes; DROP TABLE governance"
+check "a database without the new tables still opens" daemon_start
+has_tables() { sqlite3 "$T/state/gatekeeper.db" .tables | grep -q vetoes &&
+    sqlite3 "$T/state/gatekeeper.db" .tables | grep -q governance; }
+check "and gets them" has_tables
 echo "1..$tap_n"
