@@ -84,6 +84,11 @@ static const char SQL_GOV_REPLACE[] =
     "private_id = ?5, aes_key = ?6, counter = 0, use = 0, enrolled = ?7 "
     "WHERE name = ?1";
 static const char SQL_GOV_REVOKE[] = "DELETE FROM approvers WHERE name = ?";
+static const char SQL_KEPT_CLEAR[] = "DELETE FROM policy_files";
+static const char SQL_KEPT_ADD[] =
+    "INSERT INTO policy_files(name, text) VALUES (?, ?)";
+static const char SQL_KEPT_GET[] =
+    "SELECT name, text FROM policy_files ORDER BY name";
 
 static int
 meta_blob(struct daemon *d, const char *key, uint8_t *out, size_t n)
@@ -401,6 +406,81 @@ governance_lift(struct daemon *d, struct conn *c)
 	return gov_create(d, c, &ch, 3, argv) > 0 ? 0 : -1;
 }
 
+/* Keeps p's files as the approved policy (inside the open transaction). */
+static int
+policy_keep(struct daemon *d, const struct gk_policy *p)
+{
+	sqlite3_stmt *st = stmt(d, SQL_KEPT_CLEAR);
+	size_t i;
+	int ok;
+
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_reset(st);
+	for (i = 0; ok && i < p->ntexts; i++) {
+		st = stmt(d, SQL_KEPT_ADD);
+		sqlite3_bind_text(st, 1, p->texts[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, p->texts[i].text, (int)p->texts[i].len,
+		    SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	return ok ? 0 : GK_ERR_DB;
+}
+
+/* The kept approved policy, if it is there and has the approved digest. */
+static struct gk_policy *
+policy_kept(struct daemon *d, const uint8_t approved[GK_DIGEST_LEN])
+{
+	struct gk_policy_errors errs = { 0 };
+	struct gk_policy_text *t = NULL, *nt;
+	struct gk_policy *p = NULL;
+	sqlite3_stmt *st = stmt(d, SQL_KEPT_GET);
+	size_t n = 0, i;
+	int bad = 0;
+
+	/* Copied at once: the next step invalidates the column pointers. */
+	while (!bad && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const void *blob = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+
+		if (name == NULL || len > GK_POLICY_MAX_FILE ||
+		    (nt = reallocarray(t, n + 1, sizeof(*t))) == NULL) {
+			bad = 1;
+			break;
+		}
+		t = nt;
+		t[n].name = strdup(name);
+		t[n].text = malloc(len + 1);
+		t[n].len = len;
+		if (t[n].name == NULL || t[n].text == NULL) {
+			free(t[n].name);
+			free(t[n].text);
+			bad = 1;
+			break;
+		}
+		if (len > 0)
+			memcpy(t[n].text, blob, len);
+		t[n].text[len] = '\0';
+		n++;
+	}
+	sqlite3_reset(st);
+	if (!bad && gk_policy_from_texts(d->policydir, t, n, &p, &errs) == 0 &&
+	    sodium_memcmp(p->digest, approved, GK_DIGEST_LEN) != 0) {
+		gk_policy_free(p);
+		p = NULL;
+	}
+	for (i = 0; i < errs.n; i++)
+		dlog(d, LOG_ERR, "kept policy: %s", errs.msgs[i]);
+	gk_policy_errors_free(&errs);
+	for (i = 0; i < n; i++) {
+		free(t[i].name);
+		free(t[i].text);
+	}
+	free(t);
+	return p;
+}
+
 int
 governance_policy_hold(struct daemon *d, const struct gk_policy *p,
     int initial)
@@ -438,12 +518,15 @@ governance_policy_hold(struct daemon *d, const struct gk_policy *p,
 	snprintf(detail, sizeof(detail), "digest=%s held_by=%lld", hex,
 	    (long long)id);
 	audit_event(d, "reload-held", 0, "root", 0, "", "", detail);
-	dlog(d, LOG_WARNING, "%s: the policy changed (digest %s): held for "
-	    "approval as request %lld; %s", d->policydir, hex, (long long)id,
-	    initial ? "everything is denied until it is approved" :
-	    "the approved policy stays in force");
-	if (initial && d->policy == NULL)
+	if (initial && d->policy == NULL &&
+	    (d->policy = policy_kept(d, approved)) == NULL) {
+		dlog(d, LOG_ERR, "no kept copy of the approved policy: "
+		    "everything is denied until the change is approved");
 		d->policy = gk_policy_new();
+	}
+	dlog(d, LOG_WARNING, "%s: the policy changed (digest %s): held for "
+	    "approval as request %lld; the approved policy stays in force",
+	    d->policydir, hex, (long long)id);
 	return 1;
 }
 
@@ -471,6 +554,7 @@ h_seal(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    (long long)n, hex);
 	if (store_begin(d) != 0 || meta_set(d, "sealed", when, strlen(when)) ||
 	    meta_set(d, "policy_digest", d->policy->digest, GK_DIGEST_LEN) ||
+	    policy_keep(d, d->policy) != 0 ||
 	    audit_append(d, "seal", c->uid, c->name, 0, "", "", detail) != 0) {
 		store_rollback(d);
 		conn_error(c, GK_E_INTERNAL, "cannot record the seal");
@@ -655,6 +739,7 @@ governance_apply(struct daemon *d, int64_t id)
 		snprintf(detail, sizeof(detail), "rules=%zu digest=%s request=%lld",
 		    p->nrules, hex, (long long)id);
 		r = meta_set(d, "policy_digest", p->digest, GK_DIGEST_LEN) ||
+		    policy_keep(d, p) ||
 		    audit_append(d, "reload", 0, "root", id, "", "", detail);
 	} else if (strcmp(ch.kind, "lockdown-lift") == 0)
 		r = lockdown_clear(d, id);

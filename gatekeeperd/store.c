@@ -73,7 +73,9 @@ exec_sql(struct daemon *d, const char *sql)
  * approver, and an approver who approved may still veto). governance: the
  * change a governance request applies once approved (its binding hash is
  * the request's exe_hash, so the digest covers it); the token's secret
- * halves are cleared once the request is over.
+ * halves are cleared once the request is over. policy_files: the files of
+ * the approved policy once sealed, in force at start-up until a changed
+ * directory is approved.
  */
 static const char gov_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS vetoes(request INTEGER PRIMARY KEY,"
@@ -82,7 +84,9 @@ static const char gov_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS governance(request INTEGER PRIMARY KEY,"
     " kind TEXT NOT NULL, name TEXT NOT NULL, uid INTEGER NOT NULL,"
     " pubkey BLOB, public_id TEXT, private_id BLOB, aes_key BLOB,"
-    " policy_digest BLOB);";
+    " policy_digest BLOB);"
+    "CREATE TABLE IF NOT EXISTS policy_files(name TEXT PRIMARY KEY,"
+    " text BLOB NOT NULL);";
 
 static const char SQL_HEAD[] =
     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";

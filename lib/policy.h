@@ -75,6 +75,13 @@ struct gk_rule {
 	char		  label[64];	/* name, or "FILE:LINE" when unnamed */
 };
 
+/* One policy file's name (within its directory) and NUL-terminated text. */
+struct gk_policy_text {
+	char	*name;
+	char	*text;
+	size_t	 len;
+};
+
 struct gk_policy {
 	struct gk_approver_set	*sets;
 	size_t			 nsets;
@@ -82,6 +89,8 @@ struct gk_policy {
 	size_t			 nrules;
 	size_t			 nfiles;
 	uint8_t			 digest[32];	/* of every file's name and bytes */
+	struct gk_policy_text	*texts;		/* the files it was made from */
+	size_t			 ntexts;
 };
 
 struct gk_policy_errors {
@@ -130,6 +139,15 @@ int	gk_policy_parse(struct gk_policy *p, const char *file, const char *text,
  */
 int	gk_policy_load_dir(const char *dir, struct gk_policy **out,
 	    struct gk_policy_errors *errs);
+
+/*
+ * The same as gk_policy_load_dir for files kept elsewhere (copied; names
+ * without '/', texts of at most GK_POLICY_MAX_FILE bytes), parsed as
+ * DIR/NAME in name order: the same digest, messages and rule labels as
+ * the directory holding those files would give.
+ */
+int	gk_policy_from_texts(const char *dir, const struct gk_policy_text *files,
+	    size_t n, struct gk_policy **out, struct gk_policy_errors *errs);
 
 /* What is asked: who runs what, where. */
 struct gk_query {

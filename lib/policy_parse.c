@@ -106,6 +106,18 @@ rule_free(struct gk_rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+texts_free(struct gk_policy_text *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].name);
+		free(t[i].text);
+	}
+	free(t);
+}
+
 struct gk_policy *
 gk_policy_new(void)
 {
@@ -127,6 +139,7 @@ gk_policy_free(struct gk_policy *p)
 	for (i = 0; i < p->nrules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	texts_free(p->texts, p->ntexts);
 	free(p);
 }
 
@@ -819,20 +832,97 @@ gk_policy_parse(struct gk_policy *p, const char *file, const char *text,
 }
 
 static int
-cmp_str(const void *a, const void *b)
+cmp_text(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct gk_policy_text *)a)->name,
+	    ((const struct gk_policy_text *)b)->name);
+}
+
+/*
+ * Parses files (taken over: kept in the policy, or freed) as DIR/NAME in
+ * name order; the digest covers every name and text. The one place both
+ * the directory and a kept copy become a policy, so both give the same
+ * digest, messages and labels.
+ */
+static int
+build(const char *dir, struct gk_policy_text *files, size_t n,
+    struct gk_policy **out, struct gk_policy_errors *errs)
+{
+	crypto_generichash_state h;
+	struct gk_policy *p;
+	char path[PATH_MAX];
+	size_t i;
+
+	*out = NULL;
+	if (n == 0 && errs->n == 0) {
+		perr(errs, dir, 0, "%s: no *.policy files (everything would "
+		    "be denied)", dir);
+	}
+	if (n == 0 || (p = gk_policy_new()) == NULL) {
+		if (n > 0)
+			perr(errs, dir, 0, "%s: out of memory", dir);
+		texts_free(files, n);
+		return GK_ERR_POLICY;
+	}
+	qsort(files, n, sizeof(*files), cmp_text);
+	crypto_generichash_init(&h, NULL, 0, sizeof(p->digest));
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		crypto_generichash_update(&h, (const uint8_t *)files[i].name,
+		    strlen(files[i].name) + 1);
+		crypto_generichash_update(&h, (const uint8_t *)files[i].text,
+		    files[i].len + 1);
+		gk_policy_parse(p, path, files[i].text, files[i].len, errs);
+		p->nfiles++;
+	}
+	crypto_generichash_final(&h, p->digest, sizeof(p->digest));
+	p->texts = files;
+	p->ntexts = n;
+	if (errs->n > 0 || errs->lost > 0) {
+		gk_policy_free(p);
+		return GK_ERR_POLICY;
+	}
+	*out = p;
+	return 0;
+}
+
+int
+gk_policy_from_texts(const char *dir, const struct gk_policy_text *files,
+    size_t n, struct gk_policy **out, struct gk_policy_errors *errs)
+{
+	struct gk_policy_text *t;
+	size_t i;
+
+	*out = NULL;
+	if (n > MAX_FILES || (t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+		perr(errs, dir, 0, "%s: too many files or out of memory", dir);
+		return GK_ERR_POLICY;
+	}
+	for (i = 0; i < n; i++) {
+		if (files[i].len > GK_POLICY_MAX_FILE ||
+		    strchr(files[i].name, '/') != NULL ||
+		    (t[i].name = strdup(files[i].name)) == NULL ||
+		    (t[i].text = malloc(files[i].len + 1)) == NULL) {
+			perr(errs, dir, 0, "%s: bad kept file or out of memory",
+			    dir);
+			texts_free(t, i + 1);
+			return GK_ERR_POLICY;
+		}
+		memcpy(t[i].text, files[i].text, files[i].len);
+		t[i].text[files[i].len] = '\0';
+		t[i].len = files[i].len;
+	}
+	return build(dir, t, n, out, errs);
 }
 
 int
 gk_policy_load_dir(const char *dir, struct gk_policy **out,
     struct gk_policy_errors *errs)
 {
-	crypto_generichash_state h;
-	struct gk_policy *p = NULL;
+	struct gk_policy_text *t = NULL, *nt;
 	struct dirent *de;
-	char why[PATH_MAX + 128], path[PATH_MAX], **names = NULL, *text;
-	size_t nnames = 0, i, len;
+	char why[PATH_MAX + 128], path[PATH_MAX], *text;
+	size_t n = 0, len;
 	DIR *d = NULL;
 	int dfd, fd, r;
 
@@ -848,34 +938,17 @@ gk_policy_load_dir(const char *dir, struct gk_policy **out,
 		return GK_ERR_POLICY;
 	}
 	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
+		size_t nl = strlen(de->d_name);
 
-		if (de->d_name[0] == '.' || n < 8 ||
-		    strcmp(de->d_name + n - 7, ".policy") != 0)
+		if (de->d_name[0] == '.' || nl < 8 ||
+		    strcmp(de->d_name + nl - 7, ".policy") != 0)
 			continue;
-		if (nnames >= MAX_FILES) {
+		if (n >= MAX_FILES) {
 			perr(errs, dir, 0, "%s: more than %d policy files", dir,
 			    MAX_FILES);
-			goto out;
+			goto fail;
 		}
-		if (push_str(&names, &nnames, de->d_name) == -1) {
-			perr(errs, dir, 0, "%s: out of memory", dir);
-			goto out;
-		}
-	}
-	if (nnames == 0) {
-		perr(errs, dir, 0, "%s: no *.policy files (everything would "
-		    "be denied)", dir);
-		goto out;
-	}
-	qsort(names, nnames, sizeof(*names), cmp_str);
-	if ((p = gk_policy_new()) == NULL) {
-		perr(errs, dir, 0, "%s: out of memory", dir);
-		goto out;
-	}
-	crypto_generichash_init(&h, NULL, 0, sizeof(p->digest));
-	for (i = 0; i < nnames; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if ((fd = gk_safe_open(path, 0, 0, S_IWGRP | S_IWOTH, NULL, why,
 		    sizeof(why))) < 0) {
 			perr(errs, path, 0, "%s", why);
@@ -888,22 +961,22 @@ gk_policy_load_dir(const char *dir, struct gk_policy **out,
 			    "larger than 1 MiB" : gk_strerror(r));
 			continue;
 		}
-		crypto_generichash_update(&h, (const uint8_t *)names[i],
-		    strlen(names[i]) + 1);
-		crypto_generichash_update(&h, (const uint8_t *)text, len + 1);
-		gk_policy_parse(p, path, text, len, errs);
-		free(text);
-		p->nfiles++;
+		if ((nt = reallocarray(t, n + 1, sizeof(*t))) == NULL ||
+		    (nt[n].name = strdup(de->d_name)) == NULL) {
+			if (nt != NULL)
+				t = nt;
+			free(text);
+			perr(errs, dir, 0, "%s: out of memory", dir);
+			goto fail;
+		}
+		t = nt;
+		t[n].text = text;
+		t[n++].len = len;
 	}
-	crypto_generichash_final(&h, p->digest, sizeof(p->digest));
- out:
-	if (d != NULL)
-		closedir(d);
-	gk_strv_free(names, nnames);
-	if (errs->n > 0 || errs->lost > 0 || p == NULL) {
-		gk_policy_free(p);
-		return GK_ERR_POLICY;
-	}
-	*out = p;
-	return 0;
+	closedir(d);
+	return build(dir, t, n, out, errs);
+ fail:
+	closedir(d);
+	texts_free(t, n);
+	return GK_ERR_POLICY;
 }

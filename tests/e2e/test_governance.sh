@@ -111,11 +111,14 @@ check "a policy changed since its request is refused" wait_for st_refused "$P2"
 as 20001 "$T/bin/gk-shell" -s "$SOCK" -c id >/dev/null 2>&1
 check "and the old policy stays in force" test $? = 77
 
-# Edited while the daemon was stopped: nothing is allowed until approved.
+# Edited while the daemon was stopped: the kept approved policy stays in
+# force at start-up until the change is approved.
 daemon_stop
+echo "local cmd uname" >>"$T/pol/10-test.policy"
 check "daemon restarts" daemon_start
-as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "echo hi" >/dev/null 2>&1
-check "an unapproved policy at start-up denies everything" test $? = 77
+check "at start-up the approved policy is in force" runs_true
+as 20001 "$T/bin/gk-shell" -s "$SOCK" -c date >/dev/null 2>&1
+check "and the unapproved rules are not" test $? = 77
 check "its change is a pending request" wait_for listed load-policy
 P3=$(request_id load-policy)
 quiet decide alice 20002 approve "$P3"
@@ -131,6 +134,15 @@ quiet decide bob 20003 approve "$G4"
 check "an approved revocation removes carol" wait_for not listed_approver carol
 refused "a revocation leaving one approver is refused" "fewer than 2" \
     $GK revoke bob
+
+# No kept copy of the approved policy (a database of before this version,
+# or one edited): a changed directory at start-up denies everything.
+daemon_stop
+sqlite3 "$T/state/gatekeeper.db" "DELETE FROM policy_files"
+echo "local cmd hostname" >>"$T/pol/10-test.policy"
+check "daemon restarts" daemon_start
+as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "echo hi" >/dev/null 2>&1
+check "without a kept approved policy everything is denied" test $? = 77
 check "the audit log verifies" quiet "$T/bin/gk-audit" -s "$SOCK" verify
 leaked=0
 for f in "$T"/tok.*; do

@@ -1469,6 +1469,48 @@ test_load_dir(void **state)
 	assert_int_equal(r, 0);
 	assert_memory_not_equal(out->digest, out2->digest, 32);
 	gk_policy_free(out2);
+	out2 = NULL;
+	/* the texts it was made from rebuild it: same digest and labels,
+	 * whatever order they come in */
+	assert_int_equal(out->ntexts, 2);
+	assert_string_equal(out->texts[0].name, "10-a.policy");
+	assert_string_equal(out->texts[1].text, "approve 1 by s name r cmd id\n");
+	{
+		struct gk_policy_text sw[2];
+
+		sw[0] = out->texts[1];
+		sw[1] = out->texts[0];
+		r = gk_policy_from_texts(dir, sw, 2, &out2, &errs);
+	}
+	assert_int_equal(r, 0);
+	assert_memory_equal(out->digest, out2->digest, 32);
+	assert_int_equal(out2->nrules, 1);
+	assert_string_equal(out2->rules[0].label, "r");
+	snprintf(p, sizeof(p), "%s/20-b.policy", dir);
+	assert_string_equal(out2->rules[0].file, p);
+	gk_policy_free(out2);
+	out2 = NULL;
+	/* 20-b alone names an undefined set; a name with '/' is refused;
+	 * 10-a alone gives another digest */
+	{
+		struct gk_policy_text one = out->texts[1];
+
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), GK_ERR_POLICY);	/* s is undefined */
+		errs_free(&errs);
+		one = out->texts[0];
+		one.name = "../10-a.policy";
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), GK_ERR_POLICY);
+		assert_null(out2);
+		errs_free(&errs);
+		one = out->texts[0];
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), 0);
+		assert_memory_not_equal(out->digest, out2->digest, 32);
+		gk_policy_free(out2);
+		out2 = NULL;
+	}
 	gk_policy_free(out);
 
 	/* lexical order: a set used in 10- but defined in 20- */
