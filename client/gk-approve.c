@@ -856,7 +856,7 @@ cmd_list(int argc, char **argv)
 struct req {
 	struct gk_msg	 m;
 	uint64_t	 id, uid, need, approvals;
-	int64_t		 created, expires;
+	int64_t		 created, expires, delay, run_at;
 	const char	*state, *host, *user, *exe, *cwd, *run_as, *rule;
 	const char	*reason, *set, *approver;
 	char		**argv, **paths, **members, **decided;
@@ -930,6 +930,10 @@ fetch_request(uint64_t id, struct req *rq)
 	rq->members = need_strv(&rq->m, "member", &rq->nmembers);
 	rq->decided = need_strv(&rq->m, "decided", &rq->ndecided);
 	rq->approver = gk_msg_str(&rq->m, "approver");
+	if (gk_msg_count(&rq->m, "delay") > 0)
+		rq->delay = (int64_t)need_u64(&rq->m, "delay", INT64_MAX);
+	if (gk_msg_count(&rq->m, "run_at") > 0)
+		rq->run_at = (int64_t)need_u64(&rq->m, "run_at", INT64_MAX);
 
 	memset(&f, 0, sizeof(f));
 	f.host_id = rq->host;
@@ -1051,6 +1055,15 @@ show_request(const struct req *rq)
 	fmt_time(rq->expires, t, sizeof(t));
 	fmt_left(rq->expires, left, sizeof(left));
 	printf("%-13s %s (%s)\n", "expires:", t, left);
+	if (rq->delay > 0) {
+		snprintf(buf, sizeof(buf), "%llds after approval; any approver "
+		    "may veto (deny) until it runs", (long long)rq->delay);
+		show_field("delay:", buf);
+	}
+	if (rq->run_at > 0) {
+		fmt_time(rq->run_at, t, sizeof(t));
+		show_field("runs at:", t);
+	}
 	snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, rq->approvals,
 	    rq->need);
 	show_field("approvals:", buf);
@@ -1138,20 +1151,24 @@ check_decidable(const struct req *rq, const char *decision)
 {
 	char *me;
 	size_t i, l;
-	int member = 0;
+	int member = 0, veto;
 
 	if (rq->approver == NULL || rq->approver[0] == '\0')
 		errx(1, "you are not an enrolled approver");
 	me = name_of(rq->approver);
-	if (strcmp(rq->state, GK_ST_PENDING) != 0) {
+	/* During an approved request's delay a deny is a veto: allowed to
+	 * every approver of the set, even one who approved it. */
+	veto = strcmp(decision, "deny") == 0 &&
+	    strcmp(rq->state, GK_ST_APPROVED) == 0 && rq->delay > 0;
+	if (strcmp(rq->state, GK_ST_PENDING) != 0 && !veto) {
 		char *st = name_of(rq->state);
 
 		errx(1, "request %" PRIu64 " is %s, not pending", rq->id, st);
 	}
-	if (rq->expires <= (int64_t)time(NULL))
+	if (rq->expires <= (int64_t)time(NULL) && !veto)
 		errx(1, "request %" PRIu64 " has expired", rq->id);
 	l = strlen(rq->approver);
-	for (i = 0; i < rq->ndecided; i++)
+	for (i = 0; i < rq->ndecided && !veto; i++)
 		if (strncmp(rq->decided[i], rq->approver, l) == 0 &&
 		    rq->decided[i][l] == '=')
 			errx(1, "you (%s) have already decided request %" PRIu64,

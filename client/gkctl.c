@@ -28,9 +28,12 @@ usage(void)
 	    "usage: gkctl check [POLICYDIR]\n"
 	    "       gkctl explain [-p POLICYDIR] [--user USER] -- ARGV...\n"
 	    "       gkctl [-s SOCKET] enroll NAME --uid UID --pubkey KEY "
-	    "--yubikey PUBLICID:PRIVATEID:AESKEY\n"
+	    "--yubikey PUBLICID:PRIVATEID:AESKEY [--replace]\n"
 	    "       gkctl [-s SOCKET] approvers\n"
-	    "       gkctl [-s SOCKET] revoke NAME\n");
+	    "       gkctl [-s SOCKET] revoke NAME\n"
+	    "       gkctl [-s SOCKET] seal\n"
+	    "       gkctl [-s SOCKET] lockdown [start|lift|status]\n"
+	    "       gkctl [-s SOCKET] cancel ID\n");
 	exit(EXIT_USAGE);
 }
 
@@ -148,7 +151,10 @@ cmd_explain(int argc, char **argv)
 		if (r->expire > 0)
 			printf("  expires: %llds after the request\n",
 			    (long long)r->expire);
-		if (r->reason)
+		if (r->reason_match != NULL)
+			printf("  a reason matching \"%s\" is required\n",
+			    r->reason_match);
+		else if (r->reason)
 			printf("  a reason is required\n");
 		if (r->action == GK_ACT_APPROVE) {
 			printf("  approvers:");
@@ -224,11 +230,15 @@ cmd_enroll(int argc, char **argv)
 {
 	const char *uid = NULL, *pub = NULL, *yk = NULL;
 	struct gk_msg m;
-	int a;
+	int a, replace = 0;
 
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
 	for (a = 2; a < argc; a++) {
+		if (strcmp(argv[a], "--replace") == 0) {
+			replace = 1;
+			continue;
+		}
 		if (a + 1 >= argc)
 			usage();
 		if (strcmp(argv[a], "--uid") == 0)
@@ -247,6 +257,8 @@ cmd_enroll(int argc, char **argv)
 	gk_msg_add_str(&m, "uid", uid);
 	gk_msg_add_str(&m, "pubkey", pub);
 	gk_msg_add_str(&m, "yubikey", yk);
+	if (replace)
+		gk_msg_add_str(&m, "replace", "1");
 	return answer(ask(&m));
 }
 
@@ -259,6 +271,44 @@ cmd_revoke(int argc, char **argv)
 		usage();
 	gk_msg_begin(&m, GK_T_REVOKE);
 	gk_msg_add_str(&m, "name", argv[1]);
+	return answer(ask(&m));
+}
+
+static int
+cmd_seal(int argc, char **argv)
+{
+	struct gk_msg m;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	gk_msg_begin(&m, GK_T_SEAL);
+	return answer(ask(&m));
+}
+
+static int
+cmd_lockdown(int argc, char **argv)
+{
+	struct gk_msg m;
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "start") != 0 &&
+	    strcmp(argv[1], "lift") != 0 && strcmp(argv[1], "status") != 0))
+		usage();
+	gk_msg_begin(&m, GK_T_LOCKDOWN);
+	gk_msg_add_str(&m, "action", argc == 2 ? argv[1] : "start");
+	return answer(ask(&m));
+}
+
+static int
+cmd_cancel(int argc, char **argv)
+{
+	struct gk_msg m;
+
+	if (argc != 2 || strspn(argv[1], "0123456789") != strlen(argv[1]) ||
+	    argv[1][0] == '\0' || strlen(argv[1]) > 18)
+		usage();
+	gk_msg_begin(&m, GK_T_CANCEL);
+	gk_msg_add_str(&m, "id", argv[1]);
 	return answer(ask(&m));
 }
 
@@ -311,6 +361,9 @@ static const struct {
 	{ "enroll", cmd_enroll },
 	{ "approvers", cmd_approvers },
 	{ "revoke", cmd_revoke },
+	{ "seal", cmd_seal },
+	{ "lockdown", cmd_lockdown },
+	{ "cancel", cmd_cancel },
 };
 
 int

@@ -73,6 +73,24 @@ struct daemon {
 	uint8_t		 head[GK_DIGEST_LEN];
 	int64_t		 cp_seq, cp_time;
 	int		 stop, reload;
+	/* lockdown (lockdown.c): more than N approve-class requests in W
+	 * seconds from one user, or in total; 0: that limit is off. */
+	int64_t		 lock_user_n, lock_user_win, lock_total_n, lock_total_win;
+};
+
+struct gk_reqrow;
+
+/* A new request row, for request_insert. */
+struct newreq {
+	const struct gk_request_fields *f;	/* number = the new id */
+	const char	*state;
+	int64_t		 need;
+	const char	*set_name;
+	size_t		 nmembers;
+	char *const	*members;
+	int64_t		 delay;
+	const uint8_t	*digest;
+	const char	*session;
 };
 
 /* log.c */
@@ -138,6 +156,79 @@ void	authorize_abandon(struct daemon *, int64_t id);
 
 /* session.c: SESSION open/close records (root peer). */
 void	h_session(struct daemon *, struct conn *, struct gk_msg *);
+
+/* Moves a request to a final state with its audit record (own
+ * transaction); extra: more detail, or NULL. */
+int	request_finish(struct daemon *, const struct gk_reqrow *row,
+	    const char *state, const char *event, int64_t uid, const char *user,
+	    const char *extra);
+/* The next request number (inside the caller's transaction), 0 on error. */
+int64_t	request_next_id(struct daemon *);
+/* Inserts a request row inside the caller's transaction. */
+int	request_insert(struct daemon *, const struct newreq *);
+
+/* delay.c: the delay window after the quorum. */
+/* Is row approved and waiting out its delay (so a deny is a veto)? */
+int	request_in_window(const struct gk_reqrow *row);
+/* Records approver name's veto of row inside the open transaction:
+ * vetoes row, state vetoed, audit record (with the signature). */
+int	veto_record(struct daemon *, const struct gk_reqrow *row,
+	    const char *name, int64_t uid, const char *otp,
+	    const uint8_t sig[64], int64_t when, const char *reason,
+	    const char *command);
+/* After the commit: tells the vetoer, the waiters and the notifier. */
+void	veto_announce(struct daemon *, struct conn *, const struct gk_reqrow *,
+	    const char *name);
+
+/* governance.c: changes to the guard need the guard once sealed. */
+#define GOV_RULE	"gatekeeper-governance"
+#define GOV_SET		"gatekeeper-approvers"
+#define GOV_NEED	2
+int	governance_sealed(struct daemon *);
+/* Starts an approved request: a governance change is applied inside
+ * the daemon, anything else goes to request_go (the daemon runs it, or
+ * it is authorized for its sudo/su). */
+void	request_run(struct daemon *, int64_t id);
+/* Is request id a governance change of that kind ("lockdown-lift"..)? */
+int	governance_is(struct daemon *, int64_t id, const char *kind);
+/* With the approver set sealed, a new policy p (of a reload) whose digest
+ * is not the approved one is held: a governance request is made (once per
+ * digest) and 1 returned; the caller keeps the old policy (at start-up,
+ * when there is none, everything is denied until approval). 0: use p. */
+int	governance_policy_hold(struct daemon *, const struct gk_policy *p,
+	    int initial);
+/* The built-in rule's enrolment and revocation: 1 when sealed and a
+ * governance request was made and answered (c got the answer). */
+int	governance_enroll(struct daemon *, struct conn *, const char *name,
+	    int64_t uid, const uint8_t pub[32], const char *pubid,
+	    const uint8_t *privid, const uint8_t *aes, int replace);
+int	governance_revoke(struct daemon *, struct conn *, const char *name);
+int	governance_lift(struct daemon *, struct conn *);
+/* The approvers table and its audit record, inside the caller's
+ * transaction (request: the governance request, 0 for none).
+ * GK_ERR_STATE: a name, uid or YubiKey conflict, or no such approver. */
+int	approver_store(struct daemon *, const char *name, int64_t uid,
+	    const uint8_t pub[32], const char *pubid, const uint8_t *privid,
+	    const uint8_t *aes, int replace, int64_t request);
+int	approver_remove(struct daemon *, const char *name, int64_t request);
+void	governance_tick(struct daemon *);
+void	h_seal(struct daemon *, struct conn *, struct gk_msg *);
+
+/* lockdown.c */
+/* gatekeeperd.conf lockdown_user / lockdown_total = N/DURATION: 0 taken,
+ * 1 not a lockdown key, -1 a bad value. */
+int	lockdown_conf(struct daemon *, const char *key, const char *value);
+int	lockdown_active(struct daemon *);
+/* May uid make one more approve-class request? 0 yes; else -1 with why
+ * (in lockdown, or this request trips the configured rate). */
+int	lockdown_admit(struct daemon *, int64_t uid, char *why, size_t n);
+/* In lockdown an approval is refused (the peer told) unless it is for
+ * lifting the lockdown: returns 1 when refused. */
+int	lockdown_refuses(struct daemon *, struct conn *,
+	    const struct gk_reqrow *row);
+/* Ends the lockdown inside the caller's transaction (audited). */
+int	lockdown_clear(struct daemon *, int64_t request);
+void	h_lockdown(struct daemon *, struct conn *, struct gk_msg *);
 
 /* notify.c: event is one of created, approved, rejected, executed,
  * expired, cancelled, vetoed (more may follow); by: who caused it, or NULL.

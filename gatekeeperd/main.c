@@ -65,6 +65,10 @@ load_policy(struct daemon *d, int initial)
 			    "result=kept-old-policy");
 		return -1;
 	}
+	if (governance_policy_hold(d, p, initial)) {
+		gk_policy_free(p);	/* held until approved */
+		return 0;
+	}
 	gk_policy_free(d->policy);
 	d->policy = p;
 	gk_hex(p->digest, 32, hex);
@@ -112,7 +116,14 @@ read_conf(struct daemon *d, int required)
 			snprintf(d->audit_group, sizeof(d->audit_group), "%s", v);
 		else if ((r = notify_config(d->confpath, k, v)) < 0)
 			exit(1);
-		else if (r == 0) {
+		else if (r > 0)
+			;	/* a notify setting */
+		else if ((r = lockdown_conf(d, k, v)) == -1) {
+			fprintf(stderr, "gatekeeperd: %s: bad %s \"%s\" "
+			    "(expected N/DURATION, like 5/10m)\n",
+			    d->confpath, k, v);
+			exit(1);
+		} else if (r == 1) {
 			fprintf(stderr, "gatekeeperd: %s: unknown setting %s\n",
 			    d->confpath, k);
 			exit(1);

@@ -102,6 +102,59 @@ bind_list(sqlite3_stmt *st, int i, struct gk_buf *b, size_t n, char *const *v)
 	    SQLITE_STATIC);
 }
 
+int64_t
+request_next_id(struct daemon *d)
+{
+	sqlite3_stmt *st = stmt(d, SQL_NEXT_ID);
+	int64_t id;
+
+	id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return id;
+}
+
+int
+request_insert(struct daemon *d, const struct newreq *nr)
+{
+	const struct gk_request_fields *f = nr->f;
+	struct gk_buf bargv, bpaths, bmem;
+	sqlite3_stmt *st = stmt(d, SQL_REQ_INSERT);
+	int r = 0;
+
+	sqlite3_bind_int64(st, 1, (int64_t)f->number);
+	sqlite3_bind_text(st, 2, nr->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->host_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, f->nonce, GK_NONCE_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, f->uid);
+	sqlite3_bind_text(st, 6, f->user, -1, SQLITE_STATIC);
+	bind_list(st, 7, &bargv, f->argc, f->argv);
+	sqlite3_bind_text(st, 8, f->exe_path, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, f->exe_hash, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, f->cwd, -1, SQLITE_STATIC);
+	bind_list(st, 11, &bpaths, f->npaths, f->paths);
+	sqlite3_bind_text(st, 12, f->run_as, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, f->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, nr->need);
+	sqlite3_bind_text(st, 15, nr->set_name, -1, SQLITE_STATIC);
+	bind_list(st, 16, &bmem, nr->nmembers, nr->members);
+	sqlite3_bind_text(st, 17, f->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 18, f->created);
+	sqlite3_bind_int64(st, 19, f->expires);
+	sqlite3_bind_int64(st, 20, nr->delay);
+	sqlite3_bind_int64(st, 21, 0);
+	sqlite3_bind_blob(st, 22, nr->digest, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 23, nr->session, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dlog(d, LOG_ERR, "insert request: %s", sqlite3_errmsg(d->db));
+		r = GK_ERR_DB;
+	}
+	sqlite3_reset(st);
+	gk_buf_free(&bargv);
+	gk_buf_free(&bpaths);
+	gk_buf_free(&bmem);
+	return r;
+}
+
 static void
 deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
     const char *session, const char *command, const struct gk_rule *r,
@@ -122,7 +175,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	struct gk_decision dec;
 	struct gk_query q;
 	struct passwd *pw;
-	struct gk_buf bargv, bpaths, bmem;
+	struct newreq nr;
 	const struct gk_rule *r;
 	const char *cwd = gk_msg_str(m, "cwd"), *reason = gk_msg_str(m, "reason");
 	const char *named = gk_msg_str(m, "user"), *run_as;
@@ -135,13 +188,9 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	size_t argc = 0, ngroups = 0, i;
 	int64_t uid, id, now = time(NULL), expire;
 	gid_t gid;
-	sqlite3_stmt *st;
 	int exefd = -1;
 
 	memset(&dec, 0, sizeof(dec));
-	memset(&bargv, 0, sizeof(bargv));
-	memset(&bpaths, 0, sizeof(bpaths));
-	memset(&bmem, 0, sizeof(bmem));
 	if ((argv = gk_msg_strv(m, "arg", &argc)) == NULL || argc == 0 ||
 	    argc > 4096 || cwd == NULL || cwd[0] != '/') {
 		conn_error(c, GK_E_BAD, "a command needs its arguments and an "
@@ -229,10 +278,17 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "the program is not installed on this host");
 		goto out;
 	}
-	if (r->reason && *reason == '\0') {
-		deny_run(d, c, uid, user, session, command, r,
-		    "this rule needs a reason (in gk-shell: gk reason TEXT; "
-		    "else $GK_REASON)");
+	if (!gk_rule_reason_ok(r, reason)) {
+		if (r->reason_match != NULL)
+			snprintf(why, sizeof(why), "this rule needs a reason "
+			    "matching \"%s\" (in gk-shell: gk "
+			    "reason TEXT; else $GK_REASON)",
+			    r->reason_match);
+		else
+			snprintf(why, sizeof(why), "this rule needs a reason "
+			    "(in gk-shell: gk "
+			    "reason TEXT; else $GK_REASON)");
+		deny_run(d, c, uid, user, session, command, r, why);
 		goto out;
 	}
 	run_as = r->as_user != NULL ? r->as_user : "root";
@@ -253,6 +309,11 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	close(exefd);
+	if (r->action == GK_ACT_APPROVE &&
+	    lockdown_admit(d, uid, why, sizeof(why)) != 0) {
+		deny_run(d, c, uid, user, session, command, r, why);
+		goto out;
+	}
 	if (authorize && r->action == GK_ACT_ALLOW) {
 		authorize_allow(d, c, uid, user, session, command, r, run_as);
 		goto out;
@@ -260,10 +321,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 
 	if (store_begin(d) != 0)
 		goto dberr;
-	st = stmt(d, SQL_NEXT_ID);
-	id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (id <= 0)
+	if ((id = request_next_id(d)) <= 0)
 		goto dbroll;
 	expire = r->action == GK_ACT_APPROVE ?
 	    (r->expire > 0 ? r->expire : DEFAULT_EXPIRE) : 0;
@@ -288,44 +346,23 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	gk_fingerprint(digest, fp);
 	gk_hex(digest, sizeof(digest), hexd);
 
-	st = stmt(d, SQL_REQ_INSERT);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
-	    GK_ST_APPROVED, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->host, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, f.nonce, GK_NONCE_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, uid);
-	sqlite3_bind_text(st, 6, user, -1, SQLITE_STATIC);
-	bind_list(st, 7, &bargv, argc, argv);
-	sqlite3_bind_text(st, 8, dec.exe, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 9, f.exe_hash, GK_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, ccwd, -1, SQLITE_STATIC);
-	bind_list(st, 11, &bpaths, dec.npaths, dec.paths);
-	sqlite3_bind_text(st, 12, run_as, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, r->label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, r->action == GK_ACT_APPROVE ? r->need : 0);
+	memset(&nr, 0, sizeof(nr));
+	nr.f = &f;
+	nr.state = r->action == GK_ACT_APPROVE ? GK_ST_PENDING : GK_ST_APPROVED;
+	nr.set_name = "";
 	if (r->action == GK_ACT_APPROVE) {
 		const struct gk_approver_set *set = &d->policy->sets[r->set];
 
-		sqlite3_bind_text(st, 15, set->name, -1, SQLITE_STATIC);
-		bind_list(st, 16, &bmem, set->nmembers, set->members);
-	} else {
-		sqlite3_bind_text(st, 15, "", -1, SQLITE_STATIC);
-		bind_list(st, 16, &bmem, 0, NULL);
+		nr.need = r->need;
+		nr.set_name = set->name;
+		nr.nmembers = set->nmembers;
+		nr.members = set->members;
+		nr.delay = r->delay;
 	}
-	sqlite3_bind_text(st, 17, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 18, now);
-	sqlite3_bind_int64(st, 19, now + expire);
-	sqlite3_bind_int64(st, 20, r->delay);
-	sqlite3_bind_int64(st, 21, 0);
-	sqlite3_bind_blob(st, 22, digest, GK_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 23, session, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		dlog(d, LOG_ERR, "insert request: %s", sqlite3_errmsg(d->db));
-		sqlite3_reset(st);
+	nr.digest = digest;
+	nr.session = session;
+	if (request_insert(d, &nr) != 0)
 		goto dbroll;
-	}
-	sqlite3_reset(st);
 	snprintf(detail, sizeof(detail), "%srule=%s action=%s need=%lld set=%s "
 	    "fingerprint=%s digest=%s state=%s", authorize ? "runner=pam " : "",
 	    r->label,
@@ -334,6 +371,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    r->action == GK_ACT_APPROVE ? d->policy->sets[r->set].name : "-",
 	    fp, hexd, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
 	    GK_ST_APPROVED);
+	session_field(detail, sizeof(detail), "reason", reason, '_');
 	if (audit_append(d, "request", uid, user, id, session, command,
 	    detail) != 0)
 		goto dbroll;
@@ -372,9 +410,6 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
  oom:
 	conn_error(c, GK_E_INTERNAL, "out of memory");
  out:
-	gk_buf_free(&bargv);
-	gk_buf_free(&bpaths);
-	gk_buf_free(&bmem);
 	gk_decision_free(&dec);
 	gk_strv_free(groups, ngroups);
 	free(command);
@@ -529,8 +564,8 @@ request_end(struct daemon *d, int64_t id, const char *state, const char *by,
 }
 
 /* Moves a request to a final state with its audit record. */
-static int
-finish(struct daemon *d, const struct gk_reqrow *row, const char *state,
+int
+request_finish(struct daemon *d, const struct gk_reqrow *row, const char *state,
     const char *event, int64_t uid, const char *user, const char *extra)
 {
 	char detail[600];
@@ -566,7 +601,7 @@ h_cancel(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    !state_is(row.state, GK_ST_APPROVED)) {
 		conn_error(c, GK_E_STATE, "request %lld is %s; it can no longer be "
 		    "cancelled", (long long)id, row.state);
-	} else if (finish(d, &row, GK_ST_CANCELLED, "cancel", c->uid, c->name,
+	} else if (request_finish(d, &row, GK_ST_CANCELLED, "cancel", c->uid, c->name,
 	    NULL) != 0) {
 		conn_error(c, GK_E_INTERNAL, "cannot record the cancellation");
 	} else {
@@ -668,6 +703,8 @@ h_show(struct daemon *d, struct conn *c, struct gk_msg *m)
 		gk_msg_add_str(&x, "member", row.members[i]);
 	gk_msg_add_i64(&x, "approvals", count_approvals(d, id));
 	gk_msg_add_str(&x, "session", row.session);
+	gk_msg_add_i64(&x, "delay", row.delay);
+	gk_msg_add_i64(&x, "run_at", row.run_at);
 	if (row.status >= 0)
 		gk_msg_add_i64(&x, "status", row.status);
 	st = stmt(d, SQL_DECIDED);
@@ -760,7 +797,7 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	int64_t id, now = time(NULL), n;
 	enum gk_otp_result o;
 	size_t i;
-	int approve, in_set = 0, done = 0;
+	int approve, in_set = 0, done = 0, veto;
 
 	memset(&a, 0, sizeof(a));
 	gk_buf_init(&msg, 4096);
@@ -782,6 +819,8 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    (long long)id);
 		goto wipe;
 	}
+	/* A deny while an approved request waits out its delay is a veto. */
+	veto = !approve && request_in_window(&row);
 	/* 1. who may decide */
 	if (approver_by_uid(d, c->uid, &a) != 0) {
 		conn_error(c, GK_E_DENIED, "you (uid %lu) are not an enrolled "
@@ -806,24 +845,27 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	sqlite3_bind_text(st, 2, a.name, -1, SQLITE_STATIC);
 	n = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
-	if (n) {
+	if (n && !veto) {
 		conn_error(c, GK_E_DENIED, "%s has already decided on request "
 		    "%lld", a.name, (long long)id);
 		goto out;
 	}
 	if (state_is(row.state, GK_ST_PENDING) && row.expires <= now) {
-		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0) {
+		if (request_finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root",
+		    NULL) == 0) {
 			request_end(d, id, GK_ST_EXPIRED, NULL, "expired");
 			notify_event(d, "expired", id, NULL);
 		}
 		conn_error(c, GK_E_STATE, "request %lld has expired", (long long)id);
 		goto out;
 	}
-	if (!state_is(row.state, GK_ST_PENDING)) {
+	if (!state_is(row.state, GK_ST_PENDING) && !veto) {
 		conn_error(c, GK_E_STATE, "request %lld is %s, not pending",
 		    (long long)id, row.state);
 		goto out;
 	}
+	if (approve && lockdown_refuses(d, c, &row))
+		goto out;
 	/* 2. the OTP */
 	if ((o = gk_otp_parse(otp, pubid)) != GK_OTP_OK) {
 		conn_error(c, GK_E_REFUSED, "OTP refused: %s", gk_otp_strerror(o));
@@ -870,6 +912,15 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	sqlite3_reset(st);
+	if (veto) {
+		if (veto_record(d, &row, a.name, c->uid, otp, sig, (int64_t)when,
+		    reason, command) != 0)
+			goto dbroll;
+		if (store_commit(d) != 0)
+			goto dberr;
+		veto_announce(d, c, &row, a.name);
+		goto out;
+	}
 	st = stmt(d, SQL_APPROVAL_INSERT);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, a.name, -1, SQLITE_STATIC);
@@ -912,16 +963,20 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	dlog(d, LOG_NOTICE, "request %lld: %s by %s (%lld of %lld)", (long long)id,
 	    approve ? "approved" : "rejected", a.name, (long long)n,
 	    (long long)row.need);
-	conn_ok(c, approve ? (done ? "approved: the command runs now" :
-	    "approval recorded") : "rejected");
+	conn_ok(c, approve ? (done ? (row.delay > 0 ? "approved: the command "
+	    "runs when its delay ends; any approver may veto until then" :
+	    "approved: the command runs now") : "approval recorded") :
+	    "rejected");
 	if (!approve) {
 		request_end(d, id, GK_ST_REJECTED, a.name, "rejected");
 	} else {
 		gk_reqrow_free(&row);
 		if (gk_reqrow_load(d->db, id, &row) == 0)
 			send_progress(d, NULL, &row, a.name);
-		if (done && row.delay == 0)
-			request_go(d, id);
+		if (done && row.delay > 0)
+			notify_event(d, "delayed", id, a.name);
+		else if (done)
+			request_run(d, id);
 	}
 	goto out;
  dbroll:
@@ -936,20 +991,15 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	gk_buf_free(&msg);
 }
 
-static const char SQL_ENROLL[] =
-    "INSERT INTO approvers(name, uid, pubkey, public_id, private_id, aes_key, "
-    "counter, use, enrolled) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)";
-
 static void
 h_enroll(struct daemon *d, struct conn *c, struct gk_msg *m)
 {
 	const char *name = gk_msg_str(m, "name"), *pk = gk_msg_str(m, "pubkey");
-	const char *yk = gk_msg_str(m, "yubikey");
-	char pubid[GK_OTP_PUBID_LEN + 1], hexpriv[13], hexaes[33], detail[300];
-	char pkhex[65];
+	const char *yk = gk_msg_str(m, "yubikey"), *rp = gk_msg_str(m, "replace");
+	char pubid[GK_OTP_PUBID_LEN + 1], hexpriv[13], hexaes[33];
+	int replace = rp != NULL && strcmp(rp, "1") == 0, r;
 	uint8_t pub[32], priv[GK_OTP_PRIVID_LEN], aes[GK_OTP_KEY_LEN];
 	uint64_t uid;
-	sqlite3_stmt *st;
 
 	if (name == NULL || !gk_policy_name_valid(name)) {
 		conn_error(c, GK_E_BAD, "bad approver name (letters, digits, "
@@ -985,36 +1035,27 @@ h_enroll(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "AESKEY: 12 modhex, 12 hex and 32 hex digits)");
 		goto wipe;
 	}
+	if (governance_enroll(d, c, name, (int64_t)uid, pub, pubid, priv, aes,
+	    replace))
+		goto wipe;
 	if (store_begin(d) != 0)
 		goto dberr;
-	st = stmt(d, SQL_ENROLL);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)uid);
-	sqlite3_bind_blob(st, 3, pub, sizeof(pub), SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, pubid, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, priv, sizeof(priv), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, aes, sizeof(aes), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	if ((r = approver_store(d, name, (int64_t)uid, pub, pubid, priv, aes,
+	    replace, 0)) != 0) {
 		store_rollback(d);
-		conn_error(c, GK_E_STATE, "cannot enroll %s: the name, the uid or "
-		    "the YubiKey is already enrolled", name);
+		if (r != GK_ERR_STATE)
+			goto dberr;
+		conn_error(c, GK_E_STATE, replace ? "cannot change %s: not "
+		    "enrolled, or the uid or the YubiKey is another's" :
+		    "cannot enroll %s: the name, the uid or the YubiKey is "
+		    "already enrolled", name);
 		goto wipe;
-	}
-	sqlite3_reset(st);
-	gk_hex(pub, sizeof(pub), pkhex);
-	snprintf(detail, sizeof(detail), "uid=%llu public_id=%s pubkey=%s",
-	    (unsigned long long)uid, pubid, pkhex);
-	if (audit_append(d, "enroll", (int64_t)uid, name, 0, "", "", detail) != 0) {
-		store_rollback(d);
-		goto dberr;
 	}
 	if (store_commit(d) != 0)
 		goto dberr;
 	dlog(d, LOG_NOTICE, "enrolled approver %s (uid %llu, YubiKey %s)", name,
 	    (unsigned long long)uid, pubid);
-	conn_ok(c, "enrolled");
+	conn_ok(c, replace ? "changed" : "enrolled");
 	goto wipe;
  dberr:
 	conn_error(c, GK_E_INTERNAL, "cannot record the enrolment");
@@ -1060,32 +1101,27 @@ h_approvers(struct daemon *d, struct conn *c, struct gk_msg *m)
 	conn_send(c, &x);
 }
 
-static const char SQL_REVOKE[] = "DELETE FROM approvers WHERE name = ?";
 
 static void
 h_revoke(struct daemon *d, struct conn *c, struct gk_msg *m)
 {
 	const char *name = gk_msg_str(m, "name");
-	sqlite3_stmt *st;
+	int r;
 
 	if (name == NULL || !gk_policy_name_valid(name)) {
 		conn_error(c, GK_E_BAD, "bad approver name");
 		return;
 	}
+	if (governance_revoke(d, c, name))
+		return;
 	if (store_begin(d) != 0)
 		goto dberr;
-	st = stmt(d, SQL_REVOKE);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1) {
-		sqlite3_reset(st);
+	if ((r = approver_remove(d, name, 0)) != 0) {
 		store_rollback(d);
+		if (r != GK_ERR_STATE)
+			goto dberr;
 		conn_error(c, GK_E_NOTFOUND, "%s is not an enrolled approver", name);
 		return;
-	}
-	sqlite3_reset(st);
-	if (audit_append(d, "revoke", -1, name, 0, "", "", "") != 0) {
-		store_rollback(d);
-		goto dberr;
 	}
 	if (store_commit(d) != 0)
 		goto dberr;
@@ -1213,6 +1249,8 @@ static const struct {
 	{ GK_T_VERIFY, h_verify, 0, 0 },
 	{ GK_T_CHECKPOINT, h_checkpoint, 0, 0 },
 	{ GK_T_SESSION, h_session, 1, 0 },
+	{ GK_T_SEAL, h_seal, 1, 0 },
+	{ GK_T_LOCKDOWN, h_lockdown, 0, 0 },
 };
 
 void
@@ -1261,7 +1299,7 @@ requests_tick(struct daemon *d)
 	for (i = 0; i < n; i++) {
 		if (gk_reqrow_load(d->db, ids[i], &row) != 0)
 			continue;
-		if (finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0) {
+		if (request_finish(d, &row, GK_ST_EXPIRED, "expire", 0, "root", NULL) == 0) {
 			dlog(d, LOG_NOTICE, "request %lld expired",
 			    (long long)ids[i]);
 			request_end(d, ids[i], GK_ST_EXPIRED, NULL, "expired");
@@ -1269,13 +1307,16 @@ requests_tick(struct daemon *d)
 		}
 		gk_reqrow_free(&row);
 	}
+	governance_tick(d);
+	if (lockdown_active(d))
+		return;		/* frozen: nothing approved starts */
 	st = stmt(d, SQL_DUE_RUN);
 	sqlite3_bind_int64(st, 1, now);
 	for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++)
 		ids[n] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	for (i = 0; i < n; i++)
-		request_go(d, ids[i]);
+		request_run(d, ids[i]);
 }
 
 static const char SQL_RUNNING[] =
@@ -1295,7 +1336,7 @@ requests_recover(struct daemon *d)
 		sqlite3_reset(st);
 		if (id == 0 || gk_reqrow_load(d->db, id, &row) != 0)
 			break;
-		if (finish(d, &row, GK_ST_INTERRUPTED, "interrupted", 0, "root",
+		if (request_finish(d, &row, GK_ST_INTERRUPTED, "interrupted", 0, "root",
 		    "why=daemon-restarted") != 0) {
 			gk_reqrow_free(&row);
 			break;

@@ -66,6 +66,28 @@ exec_sql(struct daemon *d, const char *sql)
 	return 0;
 }
 
+/*
+ * Tables added after the first schema: created when missing, so a
+ * database of the previous version opens unchanged. vetoes: the signed
+ * denials of a delay window (the approvals table keeps one decision per
+ * approver, and an approver who approved may still veto). governance: the
+ * change a governance request applies once approved (its binding hash is
+ * the request's exe_hash, so the digest covers it); the token's secret
+ * halves are cleared once the request is over. policy_files: the files of
+ * the approved policy once sealed, in force at start-up until a changed
+ * directory is approved.
+ */
+static const char gov_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS vetoes(request INTEGER PRIMARY KEY,"
+    " approver TEXT NOT NULL, otp TEXT NOT NULL, sig BLOB NOT NULL,"
+    " time INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS governance(request INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL, name TEXT NOT NULL, uid INTEGER NOT NULL,"
+    " pubkey BLOB, public_id TEXT, private_id BLOB, aes_key BLOB,"
+    " policy_digest BLOB);"
+    "CREATE TABLE IF NOT EXISTS policy_files(name TEXT PRIMARY KEY,"
+    " text BLOB NOT NULL);";
+
 static const char SQL_HEAD[] =
     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 static const char SQL_CP_HEAD[] =
@@ -231,7 +253,7 @@ store_open(struct daemon *d)
 	sqlite3_busy_timeout(d->db, 5000);
 	if (exec_sql(d, "PRAGMA journal_mode=WAL") != 0 ||
 	    exec_sql(d, "PRAGMA synchronous=FULL") != 0 ||
-	    exec_sql(d, gk_schema_sql) != 0)
+	    exec_sql(d, gk_schema_sql) != 0 || exec_sql(d, gov_schema_sql) != 0)
 		return -1;
 	if (store_begin(d) != 0 || meta_init(d) != 0 || store_commit(d) != 0)
 		return -1;

@@ -62,6 +62,8 @@ struct gk_rule {
 	int64_t		  delay;	/* seconds; 0 when not given */
 	int64_t		  expire;	/* seconds; 0 when not given */
 	int		  reason;	/* a reason is required */
+	char		 *reason_match;	/* `reason-match REGEX` source, or NULL */
+	void		 *reason_re;	/* its compiled regex_t (POSIX ERE) */
 	struct gk_who	 *who;
 	size_t		  nwho;
 	char		**progs;
@@ -73,6 +75,13 @@ struct gk_rule {
 	char		  label[64];	/* name, or "FILE:LINE" when unnamed */
 };
 
+/* One policy file's name (within its directory) and NUL-terminated text. */
+struct gk_policy_text {
+	char	*name;
+	char	*text;
+	size_t	 len;
+};
+
 struct gk_policy {
 	struct gk_approver_set	*sets;
 	size_t			 nsets;
@@ -80,6 +89,8 @@ struct gk_policy {
 	size_t			 nrules;
 	size_t			 nfiles;
 	uint8_t			 digest[32];	/* of every file's name and bytes */
+	struct gk_policy_text	*texts;		/* the files it was made from */
+	size_t			 ntexts;
 };
 
 struct gk_policy_errors {
@@ -88,6 +99,10 @@ struct gk_policy_errors {
 	size_t	  n;
 	size_t	  lost;		/* errors not recorded: out of memory */
 };
+
+/* "30s", "10m", "1h", "7d" into seconds (1 s to GK_DURATION_MAX);
+ * -1 for anything else. */
+int	gk_duration_parse(const char *s, int64_t *out);
 
 /* Is s a valid name for a rule, an approver set or an approver: letters,
  * digits, - _ . @, at most 48 characters? */
@@ -125,6 +140,15 @@ int	gk_policy_parse(struct gk_policy *p, const char *file, const char *text,
 int	gk_policy_load_dir(const char *dir, struct gk_policy **out,
 	    struct gk_policy_errors *errs);
 
+/*
+ * The same as gk_policy_load_dir for files kept elsewhere (copied; names
+ * without '/', texts of at most GK_POLICY_MAX_FILE bytes), parsed as
+ * DIR/NAME in name order: the same digest, messages and rule labels as
+ * the directory holding those files would give.
+ */
+int	gk_policy_from_texts(const char *dir, const struct gk_policy_text *files,
+	    size_t n, struct gk_policy **out, struct gk_policy_errors *errs);
+
 /* What is asked: who runs what, where. */
 struct gk_query {
 	const char	 *user;
@@ -159,6 +183,17 @@ int	gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 void	gk_decision_free(struct gk_decision *d);
 
 const char	*gk_action_name(enum gk_action a);
+
+/*
+ * Does reason satisfy rule r: no reason needed; or `reason` and reason is
+ * not empty; or `reason-match REGEX` and REGEX (POSIX extended, searched
+ * anywhere unless anchored with ^ and $) matches it. Returns 1 when it
+ * does, 0 when the request must be refused.
+ */
+int	gk_rule_reason_ok(const struct gk_rule *r, const char *reason);
+
+/* Rule names starting with this are the daemon's own (governance). */
+#define GK_RESERVED_RULE_PREFIX	"gatekeeper-"
 
 /*
  * Resolves argv0 the way the matcher does: a bare name is looked up on

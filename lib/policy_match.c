@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <grp.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,18 @@ gk_action_name(enum gk_action a)
 	case GK_ACT_DENY:	break;
 	}
 	return "deny";
+}
+
+int
+gk_rule_reason_ok(const struct gk_rule *r, const char *reason)
+{
+	if (r == NULL || !r->reason)
+		return 1;
+	if (reason == NULL || *reason == '\0')
+		return 0;
+	if (r->reason_re == NULL)
+		return 1;
+	return regexec(r->reason_re, reason, 0, NULL, 0) == 0;
 }
 
 int

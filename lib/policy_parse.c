@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,11 @@ rule_free(struct gk_rule *r)
 
 	free(r->name);
 	free(r->as_user);
+	free(r->reason_match);
+	if (r->reason_re != NULL) {
+		regfree(r->reason_re);
+		free(r->reason_re);
+	}
 	for (i = 0; i < r->nwho; i++)
 		free(r->who[i].name);
 	free(r->who);
@@ -98,6 +104,18 @@ rule_free(struct gk_rule *r)
 	free(r->matches);
 	free(r->file);
 	memset(r, 0, sizeof(*r));
+}
+
+static void
+texts_free(struct gk_policy_text *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].name);
+		free(t[i].text);
+	}
+	free(t);
 }
 
 struct gk_policy *
@@ -121,6 +139,7 @@ gk_policy_free(struct gk_policy *p)
 	for (i = 0; i < p->nrules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	texts_free(p->texts, p->ntexts);
 	free(p);
 }
 
@@ -322,9 +341,8 @@ valid_user(const char *s)
 	return 1;
 }
 
-/* Parses "30s", "10m", "1h", "7d" into seconds. */
-static int
-parse_duration(const char *s, int64_t *out)
+int
+gk_duration_parse(const char *s, int64_t *out)
 {
 	int64_t v = 0, mul;
 	const char *p = s;
@@ -515,6 +533,44 @@ parse_for(struct gk_rule *r, const struct line *l, size_t *i, const char *file,
 	return 0;
 }
 
+#define REASON_MATCH_MAX	512
+
+/* `reason-match REGEX`: implies `reason`; the regex must compile. */
+static int
+parse_reason_match(struct gk_rule *r, const char *arg, const char *file,
+    int lineno, struct gk_policy_errors *errs)
+{
+	char why[256];
+	int rc;
+
+	if (r->reason) {
+		perr(errs, file, lineno, "reason or reason-match given twice");
+		return -1;
+	}
+	if (r->action != GK_ACT_ALLOW && r->action != GK_ACT_APPROVE) {
+		perr(errs, file, lineno,
+		    "reason-match only makes sense with allow or approve");
+		return -1;
+	}
+	if (*arg == '\0' || strlen(arg) > REASON_MATCH_MAX) {
+		perr(errs, file, lineno, "reason-match needs a regular "
+		    "expression of 1 to %d bytes", REASON_MATCH_MAX);
+		return -1;
+	}
+	if ((r->reason_re = calloc(1, sizeof(regex_t))) == NULL ||
+	    (r->reason_match = strdup(arg)) == NULL)
+		return -1;
+	if ((rc = regcomp(r->reason_re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, r->reason_re, why, sizeof(why));
+		free(r->reason_re);
+		r->reason_re = NULL;
+		perr(errs, file, lineno, "bad reason-match \"%s\": %s", arg, why);
+		return -1;
+	}
+	r->reason = 1;
+	return 0;
+}
+
 static int
 parse_rule(struct gk_policy *p, const struct line *l, const char *file,
     struct gk_policy_errors *errs)
@@ -569,7 +625,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		const char *arg = i + 1 < l->n ? l->w[i + 1].s : NULL;
 
 		if (is_kw(w, "name") || is_kw(w, "as") || is_kw(w, "delay") ||
-		    is_kw(w, "expire")) {
+		    is_kw(w, "expire") || is_kw(w, "reason-match")) {
 			if (arg == NULL || (i + 1 < l->n && is_kw(&l->w[i + 1], "cmd"))) {
 				perr(errs, file, l->lineno, "%s needs a value", w->s);
 				goto fail;
@@ -583,6 +639,13 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 			if (!gk_policy_name_valid(arg)) {
 				perr(errs, file, l->lineno, "bad rule name \"%s\" "
 				    "(letters, digits, - _ . @; at most 48)", arg);
+				goto fail;
+			}
+			if (strncmp(arg, GK_RESERVED_RULE_PREFIX,
+			    strlen(GK_RESERVED_RULE_PREFIX)) == 0) {
+				perr(errs, file, l->lineno, "rule names starting "
+				    "with \"%s\" are reserved for the daemon",
+				    GK_RESERVED_RULE_PREFIX);
 				goto fail;
 			}
 			if ((r.name = strdup(arg)) == NULL)
@@ -617,12 +680,17 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				perr(errs, file, l->lineno, "%s given twice", w->s);
 				goto fail;
 			}
-			if (parse_duration(arg, d) == -1) {
+			if (gk_duration_parse(arg, d) == -1) {
 				perr(errs, file, l->lineno, "bad duration \"%s\" "
 				    "(expected like 30s, 10m, 1h or 7d, at most 366d)",
 				    arg);
 				goto fail;
 			}
+			i += 2;
+		} else if (is_kw(w, "reason-match")) {
+			if (parse_reason_match(&r, arg, file, l->lineno,
+			    errs) == -1)
+				goto fail;
 			i += 2;
 		} else if (is_kw(w, "reason")) {
 			if (r.reason) {
@@ -647,7 +715,8 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				goto fail;
 		} else {
 			perr(errs, file, l->lineno, "unknown word \"%s\" (expected name, "
-			    "as, delay, expire, reason, for or cmd)", w->s);
+			    "as, delay, expire, reason, reason-match, for or cmd)",
+			    w->s);
 			goto fail;
 		}
 	}
@@ -660,7 +729,7 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		if (is_kw(&l->w[i], "for") || is_kw(&l->w[i], "name") ||
 		    is_kw(&l->w[i], "as") || is_kw(&l->w[i], "delay") ||
 		    is_kw(&l->w[i], "expire") || is_kw(&l->w[i], "reason") ||
-		    is_kw(&l->w[i], "cmd")) {
+		    is_kw(&l->w[i], "reason-match") || is_kw(&l->w[i], "cmd")) {
 			perr(errs, file, l->lineno, "%s must come before cmd "
 			    "(quote it to name a program called %s)", l->w[i].s,
 			    l->w[i].s);
@@ -763,20 +832,97 @@ gk_policy_parse(struct gk_policy *p, const char *file, const char *text,
 }
 
 static int
-cmp_str(const void *a, const void *b)
+cmp_text(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct gk_policy_text *)a)->name,
+	    ((const struct gk_policy_text *)b)->name);
+}
+
+/*
+ * Parses files (taken over: kept in the policy, or freed) as DIR/NAME in
+ * name order; the digest covers every name and text. The one place both
+ * the directory and a kept copy become a policy, so both give the same
+ * digest, messages and labels.
+ */
+static int
+build(const char *dir, struct gk_policy_text *files, size_t n,
+    struct gk_policy **out, struct gk_policy_errors *errs)
+{
+	crypto_generichash_state h;
+	struct gk_policy *p;
+	char path[PATH_MAX];
+	size_t i;
+
+	*out = NULL;
+	if (n == 0 && errs->n == 0) {
+		perr(errs, dir, 0, "%s: no *.policy files (everything would "
+		    "be denied)", dir);
+	}
+	if (n == 0 || (p = gk_policy_new()) == NULL) {
+		if (n > 0)
+			perr(errs, dir, 0, "%s: out of memory", dir);
+		texts_free(files, n);
+		return GK_ERR_POLICY;
+	}
+	qsort(files, n, sizeof(*files), cmp_text);
+	crypto_generichash_init(&h, NULL, 0, sizeof(p->digest));
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		crypto_generichash_update(&h, (const uint8_t *)files[i].name,
+		    strlen(files[i].name) + 1);
+		crypto_generichash_update(&h, (const uint8_t *)files[i].text,
+		    files[i].len + 1);
+		gk_policy_parse(p, path, files[i].text, files[i].len, errs);
+		p->nfiles++;
+	}
+	crypto_generichash_final(&h, p->digest, sizeof(p->digest));
+	p->texts = files;
+	p->ntexts = n;
+	if (errs->n > 0 || errs->lost > 0) {
+		gk_policy_free(p);
+		return GK_ERR_POLICY;
+	}
+	*out = p;
+	return 0;
+}
+
+int
+gk_policy_from_texts(const char *dir, const struct gk_policy_text *files,
+    size_t n, struct gk_policy **out, struct gk_policy_errors *errs)
+{
+	struct gk_policy_text *t;
+	size_t i;
+
+	*out = NULL;
+	if (n > MAX_FILES || (t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+		perr(errs, dir, 0, "%s: too many files or out of memory", dir);
+		return GK_ERR_POLICY;
+	}
+	for (i = 0; i < n; i++) {
+		if (files[i].len > GK_POLICY_MAX_FILE ||
+		    strchr(files[i].name, '/') != NULL ||
+		    (t[i].name = strdup(files[i].name)) == NULL ||
+		    (t[i].text = malloc(files[i].len + 1)) == NULL) {
+			perr(errs, dir, 0, "%s: bad kept file or out of memory",
+			    dir);
+			texts_free(t, i + 1);
+			return GK_ERR_POLICY;
+		}
+		memcpy(t[i].text, files[i].text, files[i].len);
+		t[i].text[files[i].len] = '\0';
+		t[i].len = files[i].len;
+	}
+	return build(dir, t, n, out, errs);
 }
 
 int
 gk_policy_load_dir(const char *dir, struct gk_policy **out,
     struct gk_policy_errors *errs)
 {
-	crypto_generichash_state h;
-	struct gk_policy *p = NULL;
+	struct gk_policy_text *t = NULL, *nt;
 	struct dirent *de;
-	char why[PATH_MAX + 128], path[PATH_MAX], **names = NULL, *text;
-	size_t nnames = 0, i, len;
+	char why[PATH_MAX + 128], path[PATH_MAX], *text;
+	size_t n = 0, len;
 	DIR *d = NULL;
 	int dfd, fd, r;
 
@@ -792,34 +938,17 @@ gk_policy_load_dir(const char *dir, struct gk_policy **out,
 		return GK_ERR_POLICY;
 	}
 	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
+		size_t nl = strlen(de->d_name);
 
-		if (de->d_name[0] == '.' || n < 8 ||
-		    strcmp(de->d_name + n - 7, ".policy") != 0)
+		if (de->d_name[0] == '.' || nl < 8 ||
+		    strcmp(de->d_name + nl - 7, ".policy") != 0)
 			continue;
-		if (nnames >= MAX_FILES) {
+		if (n >= MAX_FILES) {
 			perr(errs, dir, 0, "%s: more than %d policy files", dir,
 			    MAX_FILES);
-			goto out;
+			goto fail;
 		}
-		if (push_str(&names, &nnames, de->d_name) == -1) {
-			perr(errs, dir, 0, "%s: out of memory", dir);
-			goto out;
-		}
-	}
-	if (nnames == 0) {
-		perr(errs, dir, 0, "%s: no *.policy files (everything would "
-		    "be denied)", dir);
-		goto out;
-	}
-	qsort(names, nnames, sizeof(*names), cmp_str);
-	if ((p = gk_policy_new()) == NULL) {
-		perr(errs, dir, 0, "%s: out of memory", dir);
-		goto out;
-	}
-	crypto_generichash_init(&h, NULL, 0, sizeof(p->digest));
-	for (i = 0; i < nnames; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if ((fd = gk_safe_open(path, 0, 0, S_IWGRP | S_IWOTH, NULL, why,
 		    sizeof(why))) < 0) {
 			perr(errs, path, 0, "%s", why);
@@ -832,22 +961,22 @@ gk_policy_load_dir(const char *dir, struct gk_policy **out,
 			    "larger than 1 MiB" : gk_strerror(r));
 			continue;
 		}
-		crypto_generichash_update(&h, (const uint8_t *)names[i],
-		    strlen(names[i]) + 1);
-		crypto_generichash_update(&h, (const uint8_t *)text, len + 1);
-		gk_policy_parse(p, path, text, len, errs);
-		free(text);
-		p->nfiles++;
+		if ((nt = reallocarray(t, n + 1, sizeof(*t))) == NULL ||
+		    (nt[n].name = strdup(de->d_name)) == NULL) {
+			if (nt != NULL)
+				t = nt;
+			free(text);
+			perr(errs, dir, 0, "%s: out of memory", dir);
+			goto fail;
+		}
+		t = nt;
+		t[n].text = text;
+		t[n++].len = len;
 	}
-	crypto_generichash_final(&h, p->digest, sizeof(p->digest));
- out:
-	if (d != NULL)
-		closedir(d);
-	gk_strv_free(names, nnames);
-	if (errs->n > 0 || errs->lost > 0 || p == NULL) {
-		gk_policy_free(p);
-		return GK_ERR_POLICY;
-	}
-	*out = p;
-	return 0;
+	closedir(d);
+	return build(dir, t, n, out, errs);
+ fail:
+	closedir(d);
+	texts_free(t, n);
+	return GK_ERR_POLICY;
 }

@@ -38,10 +38,15 @@ enum gk_msg_type {
 				   created, expires, digest (hex), fingerprint,
 				   need, set, member*, approvals, decided*
 				   ("NAME=approve|deny"), status?, output?,
-				   approver? (the peer's enrolled name) */
+				   approver? (the peer's enrolled name),
+				   delay, run_at (0 until approved) */
 	GK_T_DECIDE = 6,	/* id, decision (approve|deny), otp, sig (64
 				   raw bytes), time, reason? -> OK | ERROR */
-	GK_T_ENROLL = 7,	/* name, uid, pubkey, yubikey -> OK | ERROR */
+	GK_T_ENROLL = 7,	/* name, uid, pubkey, yubikey, replace? (1:
+				   change an enrolled approver's uid, key and
+				   token) -> OK | ERROR; once sealed the OK
+				   says "held for approval: request N" and
+				   carries held (the request number) */
 	GK_T_APPROVERS = 8,	/* -> ITEM* DONE, each: name, uid, public_id,
 				   pubkey, enrolled */
 	GK_T_REVOKE = 9,	/* name -> OK | ERROR */
@@ -54,6 +59,11 @@ enum gk_msg_type {
 	GK_T_SESSION = 13,	/* (root peer) phase (open|close), service,
 				   user, ruser?, rhost?, tty?, session (close)
 				   -> OK (open: the new session id) | ERROR */
+	GK_T_SEAL = 14,		/* (root) -> OK | ERROR: from now on enrolment,
+				   revocation, token changes and policy edits
+				   need GOV_NEED approvals */
+	GK_T_LOCKDOWN = 15,	/* action (start|lift|status) -> OK | ERROR;
+				   lift makes a governance request */
 	GK_T_MAX_CLIENT = 31,
 
 	/* daemon -> client */
@@ -97,5 +107,6 @@ enum gk_msg_type {
 #define GK_ST_REFUSED		"refused"	/* changed since approval */
 #define GK_ST_AUTHORIZED	"authorized"	/* approved for sudo/su to run;
 						   the daemon never runs it */
+#define GK_ST_VETOED		"vetoed"	/* denied during its delay */
 
 #endif

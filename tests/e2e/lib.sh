@@ -57,8 +57,9 @@ world_cleanup() {
 # daemon_start [OPTION...]: extra options (such as -c CONF) go to gatekeeperd.
 daemon_start() {
 	before=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
+	# GK_DAEMON_ARGS: more options (e.g. -c CONF), split on spaces.
 	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" "$@" \
-	    2>>"$T/daemon.log" &
+	    ${GK_DAEMON_ARGS:-} 2>>"$T/daemon.log" &
 	DPID=$!
 	i=0
 	while [ "$(grep -c "listening on" "$T/daemon.log")" = "${before:-0}" ] &&

@@ -561,6 +561,15 @@ struct ecase {
 #define S "approvers s = alice bob\n"
 
 static const struct ecase ecases[] = {
+	{ S "approve 1 by s reason-match \"(\" cmd id", 2, "bad reason-match" },
+	{ S "approve 1 by s reason-match cmd id", 2, "reason-match needs a value" },
+	{ S "approve 1 by s reason reason-match x cmd id", 2, "twice" },
+	{ S "approve 1 by s reason-match x reason-match y cmd id", 2, "twice" },
+	{ S "approve 1 by s reason-match \"\" cmd id", 2, "regular expression" },
+	{ "local reason-match x cmd id", 1, "only makes sense" },
+	{ "deny reason-match x cmd id", 1, "only makes sense" },
+	{ "allow cmd id reason-match x", 1, "before cmd" },
+	{ "allow name gatekeeper-governance cmd id", 1, "reserved" },
 	{ "frobnicate cmd id", 1, "frobnicate" },
 	{ "allow cmd id\npermit cmd id", 2, "permit" },
 	{ "cmd id", 1, NULL },
@@ -694,6 +703,9 @@ test_policy_errors(void **state)
 /* Texts that must parse without errors. */
 static const char *const valid[] = {
 	"",
+	"allow reason-match \"^OPS-[0-9]+( |$)\" cmd id",
+	S "approve 1 by s reason-match OPS-[0-9]+ delay 10m cmd id",
+	"allow cmd \"reason-match\"",
 	"   # only a comment\n\n\t\n",
 	"allow for alice, bob cmd id",
 	"allow for * cmd id",
@@ -1066,6 +1078,49 @@ test_decision_fields(void **state)
 
 /* The canonical argument paths handed back for the request digest. */
 static void
+test_reason_match(void **state)
+{
+	struct gk_policy *p;
+	struct gk_decision d;
+
+	(void)state;
+	p = parse_ok(
+	    "approvers s = alice bob\n"
+	    "approve 2 by s name ticketed reason-match \"^(OPS|INC)-[0-9]+\" "
+	    "cmd mkfs.*\n"
+	    "allow reason cmd id\n"
+	    "allow cmd true\n");
+	decide1(p, "dave", "mkfs.ext4", &d);
+	assert_non_null(d.rule);
+	assert_string_equal(d.rule->label, "ticketed");
+	assert_true(d.rule->reason);
+	assert_string_equal(d.rule->reason_match, "^(OPS|INC)-[0-9]+");
+	assert_int_equal(gk_rule_reason_ok(d.rule, "OPS-42 replace disk"), 1);
+	assert_int_equal(gk_rule_reason_ok(d.rule, "INC-7"), 1);
+	assert_int_equal(gk_rule_reason_ok(d.rule, ""), 0);
+	assert_int_equal(gk_rule_reason_ok(d.rule, NULL), 0);
+	assert_int_equal(gk_rule_reason_ok(d.rule, "because"), 0);
+	assert_int_equal(gk_rule_reason_ok(d.rule, "see OPS-42"), 0);
+	assert_int_equal(gk_rule_reason_ok(d.rule, "OPS-"), 0);
+	gk_decision_free(&d);
+
+	decide1(p, "dave", "id", &d);
+	assert_non_null(d.rule);
+	assert_true(d.rule->reason);
+	assert_null(d.rule->reason_match);
+	assert_int_equal(gk_rule_reason_ok(d.rule, "anything"), 1);
+	assert_int_equal(gk_rule_reason_ok(d.rule, ""), 0);
+	gk_decision_free(&d);
+
+	decide1(p, "dave", "true", &d);
+	assert_non_null(d.rule);
+	assert_false(d.rule->reason);
+	assert_int_equal(gk_rule_reason_ok(d.rule, ""), 1);
+	gk_decision_free(&d);
+	gk_policy_free(p);
+}
+
+static void
 test_decision_paths(void **state)
 {
 	struct gk_policy *p;
@@ -1414,6 +1469,48 @@ test_load_dir(void **state)
 	assert_int_equal(r, 0);
 	assert_memory_not_equal(out->digest, out2->digest, 32);
 	gk_policy_free(out2);
+	out2 = NULL;
+	/* the texts it was made from rebuild it: same digest and labels,
+	 * whatever order they come in */
+	assert_int_equal(out->ntexts, 2);
+	assert_string_equal(out->texts[0].name, "10-a.policy");
+	assert_string_equal(out->texts[1].text, "approve 1 by s name r cmd id\n");
+	{
+		struct gk_policy_text sw[2];
+
+		sw[0] = out->texts[1];
+		sw[1] = out->texts[0];
+		r = gk_policy_from_texts(dir, sw, 2, &out2, &errs);
+	}
+	assert_int_equal(r, 0);
+	assert_memory_equal(out->digest, out2->digest, 32);
+	assert_int_equal(out2->nrules, 1);
+	assert_string_equal(out2->rules[0].label, "r");
+	snprintf(p, sizeof(p), "%s/20-b.policy", dir);
+	assert_string_equal(out2->rules[0].file, p);
+	gk_policy_free(out2);
+	out2 = NULL;
+	/* 20-b alone names an undefined set; a name with '/' is refused;
+	 * 10-a alone gives another digest */
+	{
+		struct gk_policy_text one = out->texts[1];
+
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), GK_ERR_POLICY);	/* s is undefined */
+		errs_free(&errs);
+		one = out->texts[0];
+		one.name = "../10-a.policy";
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), GK_ERR_POLICY);
+		assert_null(out2);
+		errs_free(&errs);
+		one = out->texts[0];
+		assert_int_equal(gk_policy_from_texts(dir, &one, 1, &out2,
+		    &errs), 0);
+		assert_memory_not_equal(out->digest, out2->digest, 32);
+		gk_policy_free(out2);
+		out2 = NULL;
+	}
 	gk_policy_free(out);
 
 	/* lexical order: a set used in 10- but defined in 20- */
@@ -1500,6 +1597,7 @@ main(void)
 		cmocka_unit_test(test_default_secure_path),
 		cmocka_unit_test(test_policy_files),
 		cmocka_unit_test(test_decision_fields),
+		cmocka_unit_test(test_reason_match),
 		cmocka_unit_test(test_decision_paths),
 		cmocka_unit_test(test_canon_path),
 		cmocka_unit_test(test_glob_arg),
