@@ -63,7 +63,7 @@ daemon_start() {
 	DPID=$!
 	i=0
 	while [ "$(grep -c "listening on" "$T/daemon.log")" = "${before:-0}" ] &&
-	    [ $i -lt 200 ]; do
+	    [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done

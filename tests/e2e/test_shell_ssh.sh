@@ -127,6 +127,8 @@ s carl -tt <"$T/in" >"$T/i.out" 2>&1 &
 SP=$!
 exec 3>"$T/in"
 seen() { tr -d '\r' <"$T/i.out" | grep -q -- "$1"; }
+# seen_n PATTERN N: at least N lines match (the Nth answer has come).
+seen_n() { [ "$(tr -d '\r' <"$T/i.out" | grep -c -- "$1")" -ge "$2" ]; }
 type_line() { printf '%b' "$1" >&3; wait_for seen "$2"; }
 check "an interactive login gets the prompt user@host:cwd" \
     wait_for seen 'carl@[^:]*:~\$ '
@@ -144,13 +146,16 @@ type_line 'mkfs.ext4 -q -F ~/disk2.img\n' 'waiting; approvers run'
 printf '\003' >&3
 check "Ctrl-C while waiting asks what to do" wait_for seen '\[c\]ancel it, \[l\]eave it pending'
 type_line 'c\n' 'was cancelled; nothing was run'
-type_line 'mkfs.ext4 -q -F ~/disk2.img\n' 'waiting; approvers run.*'
+printf 'mkfs.ext4 -q -F ~/disk2.img\n' >&3
+wait_for seen_n 'waiting; approvers run' 2
 printf '\003' >&3
-wait_for seen 'request [0-9]* is waiting for approvals. \[c\]ancel.*\[c\]ancel'
+wait_for seen_n 'is waiting for approvals. \[c\]ancel it' 2
 type_line 'l\n' 'left pending; follow it with'
 type_line 'gk list\n' 'pending  *0/2 approvals'
 printf 'exit 5\n' >&3
 exec 3>&-
+i=0; while kill -0 "$SP" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill "$SP" 2>/dev/null && diag "the session did not end: $(tr -d "\r" <"$T/i.out" | tail -5)"
 wait "$SP"
 rc=$?
 tr -d '\r' <"$T/i.out" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$T/i.txt"
