@@ -459,6 +459,7 @@ run_pipe(struct shell *sh, const struct gk_sh_pipe *p, int exec_ok)
 	if (alone && exec_ok) {
 		fflush(stdout);
 		fflush(stderr);
+		signal(SIGPIPE, SIG_DFL);	/* the shell's own SIG_IGN */
 		execv(jobs[0].exe, jobs[0].argv);
 		fprintf(stderr, "gk-shell: %s: %s\n", jobs[0].argv[0],
 		    strerror(errno));

@@ -153,6 +153,7 @@ request_go(struct daemon *d, int64_t id)
 	    (long long)id, row.run_as);
 	request_end(d, id, GK_ST_AUTHORIZED, NULL, "approved: sudo or su runs "
 	    "it now");
+	notify_event(d, "authorized", id, NULL);
  out:
 	if (fd != -1)
 		close(fd);

@@ -231,8 +231,10 @@ int	lockdown_clear(struct daemon *, int64_t request);
 void	h_lockdown(struct daemon *, struct conn *, struct gk_msg *);
 
 /* notify.c: event is one of created, approved, rejected, executed,
- * expired, cancelled, vetoed (more may follow); by: who caused it, or NULL.
- * Never blocks; never fails the caller. */
+ * refused, expired, cancelled, interrupted, delayed, vetoed, authorized
+ * (of request id), or lockdown, lockdown-lifted (id 0: the daemon's own,
+ * with no request variables); by: who caused it, or NULL. Never blocks;
+ * never fails the caller. */
 void	notify_event(struct daemon *, const char *event, int64_t id,
 	    const char *by);
 /* A notify setting of gatekeeperd.conf (notify, notify_timeout,

@@ -246,26 +246,37 @@ env_free(struct env *e)
 static const char SQL_NOTIFY_APPROVALS[] =
     "SELECT count(*) FROM approvals WHERE request = ? AND decision = 'approve'";
 
-/* The notifier's whole environment, from the request row. */
+/* What every notice carries: the event, the host, who caused it. */
 static void
-env_build(struct daemon *d, struct env *e, const char *event,
-    const struct gk_reqrow *row, const char *by)
+env_common(struct daemon *d, struct env *e, const char *event,
+    const char *by)
 {
-	char fp[GK_FINGERPRINT_LEN + 1], host[96], *members;
-	sqlite3_stmt *st;
-	int64_t approvals;
-	size_t i, len;
+	char host[96];
 
 	memset(e, 0, sizeof(*e));
 	env_add(e, "PATH=%s", GK_SECURE_PATH);
 	env_add(e, "LANG=C.UTF-8");
 	env_add(e, "HOME=/");
 	env_add(e, "GK_EVENT=%s", event);
-	env_add(e, "GK_REQUEST_ID=%lld", (long long)row->id);
 	snprintf(host, sizeof(host), "%s", d->host);
 	host[strcspn(host, "/")] = '\0';
 	env_take(e, "GK_HOST", plain(host));
 	env_take(e, "GK_HOST_ID", plain(d->host));
+	env_take(e, "GK_BY", plain(by != NULL ? by : ""));
+}
+
+/* The notifier's whole environment, from the request row. */
+static void
+env_build(struct daemon *d, struct env *e, const char *event,
+    const struct gk_reqrow *row, const char *by)
+{
+	char fp[GK_FINGERPRINT_LEN + 1], *members;
+	sqlite3_stmt *st;
+	int64_t approvals;
+	size_t i, len;
+
+	env_common(d, e, event, by);
+	env_add(e, "GK_REQUEST_ID=%lld", (long long)row->id);
 	env_take(e, "GK_USER", plain(row->user));
 	env_add(e, "GK_UID=%lld", (long long)row->uid);
 	env_take(e, "GK_RULE", plain(row->rule));
@@ -300,7 +311,6 @@ env_build(struct daemon *d, struct env *e, const char *event,
 		env_add(e, "GK_RUN_AT=%lld", (long long)row->run_at);
 	if (row->status >= 0)
 		env_add(e, "GK_EXIT_STATUS=%lld", (long long)row->status);
-	env_take(e, "GK_BY", plain(by != NULL ? by : ""));
 }
 
 static void __attribute__((noreturn))
@@ -326,13 +336,16 @@ run_notifier(struct daemon *d, const char *event, int64_t id, const char *by)
 		    (long long)id);
 		return;
 	}
-	if (gk_reqrow_load(d->db, id, &row) != 0) {
+	if (id == 0)		/* the daemon's own event (lockdown) */
+		env_common(d, &e, event, by);
+	else if (gk_reqrow_load(d->db, id, &row) != 0) {
 		dlog(d, LOG_ERR, "notify: request %lld cannot be read; no notice",
 		    (long long)id);
 		return;
+	} else {
+		env_build(d, &e, event, &row, by);
+		gk_reqrow_free(&row);
 	}
-	env_build(d, &e, event, &row, by);
-	gk_reqrow_free(&row);
 	if (e.oom || (n = calloc(1, sizeof(*n))) == NULL) {
 		dlog(d, LOG_ERR, "notify: out of memory; the %s notice of request "
 		    "%lld is dropped", event, (long long)id);

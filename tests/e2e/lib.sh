@@ -54,20 +54,26 @@ world_cleanup() {
 	rm -rf "$T"
 }
 
+# listening: how many times the daemon has said it listens (0 before its
+# log exists: the background shell may not have opened it yet).
+listening() {
+	n=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+
 # daemon_start [OPTION...]: extra options (such as -c CONF) go to gatekeeperd.
 daemon_start() {
-	before=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
+	before=$(listening)
 	# GK_DAEMON_ARGS: more options (e.g. -c CONF), split on spaces.
 	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" "$@" \
 	    ${GK_DAEMON_ARGS:-} 2>>"$T/daemon.log" &
 	DPID=$!
 	i=0
-	while [ "$(grep -c "listening on" "$T/daemon.log")" = "${before:-0}" ] &&
-	    [ $i -lt 400 ]; do
+	while [ "$(listening)" = "$before" ] && [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ "$(grep -c "listening on" "$T/daemon.log")" != "${before:-0}" ]
+	[ "$(listening)" != "$before" ]
 }
 
 daemon_stop() {

@@ -13,7 +13,15 @@ approve 2 by storage name fmt cmd mkfs.ext4
 local cmd echo
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
-printf 'lockdown_user = 2/10m\nlockdown_total = 4/10m\n' >"$T/gk.conf"
+# A notifier that keeps each notice's environment (the lockdown one has
+# no request).
+cat >"$T/notifier" <<EOF2
+#!/bin/sh
+env | sort >"$T/notice.\$GK_EVENT"
+EOF2
+chmod 0755 "$T/notifier"
+printf 'lockdown_user = 2/10m\nlockdown_total = 4/10m\nnotify = %s\n' \
+    "$T/notifier" >"$T/gk.conf"
 chmod 0644 "$T/gk.conf"
 printf 'lockdown_user = 2\n' >"$T/bad.conf"
 chmod 0644 "$T/bad.conf"
@@ -50,8 +58,12 @@ check "the daemon is in lockdown" status_is "lockdown:"
 check "the tripping request was not made" not listed disk3.img
 check "the lockdown is audited" sh -c "'$T/bin/gk-audit' -s '$SOCK' \
     --event lockdown | grep -q 'by=rate'"
-check "approvers are notified" grep -q "notify: request 0 lockdown" \
+check "the lockdown is logged" grep -q "notify: request 0 lockdown" \
     "$T/daemon.log"
+check "and the notify command is run for it" \
+    wait_for grep -qx GK_EVENT=lockdown "$T/notice.lockdown"
+check "naming who caused it, and no request" sh -c \
+    "grep -q '^GK_BY=.' '$T/notice.lockdown' && ! grep -q GK_REQUEST_ID '$T/notice.lockdown'"
 refused "another user's request is refused too" "in lockdown" ask_now 20005 4
 refused "a pending request is frozen" "lockdown" decide alice 20002 approve "$R1"
 check "local commands still work" test "$(as 20001 "$T/bin/gk-shell" -s \

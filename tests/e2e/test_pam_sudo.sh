@@ -47,7 +47,15 @@ bind_pam() {
 	    bind_etc pam.d/su "$T/pam.su" 0644
 }
 check "sudoers and pam.d bound over /etc" bind_pam
-check "daemon starts" daemon_start
+# A notifier keeping each request's last notice, to see "authorized".
+cat >"$T/notifier" <<EOF2
+#!/bin/sh
+env | sort >"$T/notice.\$GK_REQUEST_ID.\$GK_EVENT"
+EOF2
+chmod 0755 "$T/notifier"
+printf 'notify = %s\n' "$T/notifier" >"$T/gk.conf"
+chmod 0644 "$T/gk.conf"
+check "daemon starts" daemon_start -c "$T/gk.conf"
 check "enroll alice" approver_new alice 20002
 check "enroll bob" approver_new bob 20003
 
@@ -178,6 +186,8 @@ check "audit: the denied shell is recorded" sh -c \
 check "audit: R1 authorized, never run by the daemon" sh -c \
     "\"$T/bin/gk-audit\" --db \"$T/state/gatekeeper.db\" --request $R1 | grep -q 'state=authorized runner=pam' &&
      ! \"$T/bin/gk-audit\" --db \"$T/state/gatekeeper.db\" --request $R1 | grep -q exec-start"
+check "the notifier hears that R1 was authorized for sudo" \
+    grep -qx GK_STATUS=authorized "$T/notice.$R1.authorized"
 check "audit: R2 rejected" sh -c \
     "\"$T/bin/gk-audit\" --db \"$T/state/gatekeeper.db\" --request $R2 --event reject | grep -q alice"
 check "audit: sudo sessions opened and closed" sh -c \

@@ -10,7 +10,7 @@ chown 20001:20001 "$W" "$T/home/u1"
 cat >"$T/pol/10-test.policy" <<EOF2
 approvers ops = alice bob
 deny name shells cmd sh bash dash
-local name tools cmd echo cat sort head wc printf true false ls tr env
+local name tools cmd echo cat sort head wc printf true false ls tr env yes
 allow name whoami cmd id
 allow name stamp reason cmd date
 approve 2 by ops name format cmd mkfs.ext4
@@ -57,6 +57,9 @@ gsh "cd $W && echo [ab].txt && cd / && pwd && cd - >/dev/null; pwd"
 check "cd, pwd, cd -, and globs after cd" out_is "a.txt b.txt
 /
 $W"
+(cd "$W" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c yes 2>"$T/err" | head -n 1 >"$T/out")
+check "a command exec'd in place of the shell gets SIGPIPE as usual" \
+    sh -c "test \"\$(cat $T/out)\" = y && ! grep -q 'Broken pipe' $T/err"
 gsh "false && echo no || echo yes; echo z"
 check "&& || ;" out_is "yes
 z"

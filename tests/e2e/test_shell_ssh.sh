@@ -31,6 +31,7 @@ cat >"$T/pol/10-test.policy" <<EOF2
 approvers ops = alice bob
 deny name shells cmd sh bash dash
 local name tools cmd echo cat sort head wc printf true false ls tr id
+local name file-copy cmd scp /usr/lib/openssh/sftp-server
 approve 2 by ops name format cmd mkfs.ext4
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
@@ -57,6 +58,7 @@ UsePAM no
 StrictModes no
 PidFile $T/ssh/sshd.pid
 SetEnv GK_SOCKET=$SOCK
+Subsystem sftp /usr/lib/openssh/sftp-server
 Match User fred
     ForceCommand $T/bin/gk-shell
 EOF2
@@ -95,6 +97,22 @@ check "and did not run" not grep -q escaped "$T/out"
 check "the denial names the rule" grep -q "denied by rule shells" "$T/err"
 run carl "echo \$(id)"
 check "command substitution over ssh is refused" test "$rc" = 2
+
+# File copies arrive as command lines and are decided like any other:
+# scp's old protocol runs "scp -t", its default (and sftp) the sftp-server.
+echo payload >"$T/up.txt"
+scpq() { scp -q -i "$T/ssh/id" -P "$PORT" -o BatchMode=yes \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR "$@"; }
+check "scp -O (scp -t through gk-shell) uploads" scpq -O "$T/up.txt" \
+    "carl@127.0.0.1:up1.txt"
+check "scp over sftp (the sftp-server through gk-shell) uploads" \
+    scpq "$T/up.txt" "carl@127.0.0.1:up2.txt"
+check "both files arrived, owned by carl" sh -c "cmp -s '$T/up.txt' '$W/up1.txt' &&
+    cmp -s '$T/up.txt' '$W/up2.txt' && test \$(stat -c %u '$W/up2.txt') = 20001"
+check "both were decided by policy and audited" sh -c \
+    "'$T/bin/gk-audit' -s '$SOCK' --json --event local --user carl | grep -q \"'scp' '-t'\" &&
+     '$T/bin/gk-audit' -s '$SOCK' --json --event local --user carl | grep -q sftp-server"
 
 # A destructive command over ssh: it waits, two approvals, it runs.
 truncate -s 8M "$W/disk.img"
@@ -175,4 +193,7 @@ check "and the image was never formatted" not formatted "$W/disk2.img"
 check "the history file is 0600 and the user's" \
     test "$(stat -c %a:%u "$W/.gk_history" 2>/dev/null)" = 600:20001
 check "it holds the lines typed" grep -qx "echo first" "$W/.gk_history"
+check "interactive commands are audited with the ssh address and tty" sh -c \
+    "'$T/bin/gk-audit' -s '$SOCK' --json --user carl --event local | grep 'first' |
+     grep -q 'ssh=127.0.0.1,[0-9]*,127.0.0.1,$PORT tty=/dev/pts/'"
 check "gk-audit verify passes" "$T/bin/gk-audit" -s "$SOCK" verify
