@@ -196,4 +196,22 @@ check "it holds the lines typed" grep -qx "echo first" "$W/.gk_history"
 check "interactive commands are audited with the ssh address and tty" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --json --user carl --event local | grep 'first' |
      grep -q 'ssh=127.0.0.1,[0-9]*,127.0.0.1,$PORT tty=/dev/pts/'"
+# Ctrl-D on an empty line ends an interactive session with the last status.
+mkfifo "$T/in2"
+s carl -tt <"$T/in2" >"$T/i2.out" 2>&1 &
+SP=$!
+exec 3>"$T/in2"
+seen2() { tr -d '\r' <"$T/i2.out" | grep -q -- "$1"; }
+wait_for seen2 'carl@[^:]*:~\$ '
+printf 'false\n' >&3
+prompts2() { [ "$(tr -d '\r' <"$T/i2.out" | grep -c 'carl@[^:]*:~\$ ')" -ge 2 ]; }
+wait_for prompts2
+printf '\004' >&3
+i=0; while kill -0 "$SP" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill "$SP" 2>/dev/null && diag "the session did not end on Ctrl-D"
+exec 3>&-
+wait "$SP"
+rc=$?
+check "Ctrl-D ends the session with the last command's status" test "$rc" = 1
+check "saying exit" seen2 ':~\$ .*exit$'
 check "gk-audit verify passes" "$T/bin/gk-audit" -s "$SOCK" verify
