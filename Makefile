@@ -181,7 +181,7 @@ install-pam: $(B)/pam_gatekeeper.so
 # Install -------------------------------------------------------------------
 # `make install` writes only under $(DESTDIR): programs, man pages, the
 # systemd unit, PAM examples and the catalogue under $(DATADIR). It never
-# touches /etc, and installs pam_gatekeeper.so when the build made one.
+# touches /etc. gk-notify-mail, the example notifier, goes to $(LIBEXECDIR).
 # The PAM module goes to the system's PAM directory whatever PREFIX is
 # (Debian multiarch: /lib/x86_64-linux-gnu/security), since PAM looks
 # nowhere else. `make install-config` is the only rule that writes under
@@ -189,6 +189,7 @@ install-pam: $(B)/pam_gatekeeper.so
 MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/gatekeeper
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+LIBEXECDIR ?= $(PREFIX)/libexec/gatekeeper
 CONFDIR  := /etc/gatekeeper
 MAN_SRC  := $(sort $(wildcard man/*.[158]))
 CATALOGUE := $(sort $(wildcard policies/*.policy))
@@ -197,14 +198,13 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(DATADIR)/policies/examples $(DESTDIR)$(DATADIR)/pam.d
+	    $(DESTDIR)$(DATADIR)/policies/examples $(DESTDIR)$(DATADIR)/pam.d \
+	    $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(B)/gatekeeperd $(B)/gkctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit \
 	    $(DESTDIR)$(BINDIR)/
-	if [ -f $(B)/pam_gatekeeper.so ]; then \
-		install -d $(DESTDIR)$(PAMDIR) && \
-		install -m 0644 $(B)/pam_gatekeeper.so $(DESTDIR)$(PAMDIR)/; \
-	fi
+	install -m 0644 $(B)/pam_gatekeeper.so $(DESTDIR)$(PAMDIR)/
+	install -m 0755 dist/notify/gk-notify-mail $(DESTDIR)$(LIBEXECDIR)/
 	for m in $(MAN_SRC); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
 	done
