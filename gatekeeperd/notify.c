@@ -326,6 +326,13 @@ run_notifier(struct daemon *d, const char *event, int64_t id, const char *by)
 		    (long long)id);
 		return;
 	}
+	/* Group commit: nothing leaves the daemon before it is durable. */
+	if (store_flush(d) != 0) {
+		dlog(d, LOG_ERR, "notify: the %s notice of request %lld is "
+		    "dropped: its record was not committed", event,
+		    (long long)id);
+		return;
+	}
 	if (gk_reqrow_load(d->db, id, &row) != 0) {
 		dlog(d, LOG_ERR, "notify: request %lld cannot be read; no notice",
 		    (long long)id);
