@@ -68,6 +68,7 @@ struct daemon {
 	int		 foreground;
 	sqlite3		*db;
 	struct gk_policy *policy;
+	int		 policy_groups;	/* some rule's WHO names a group */
 	int		 lfd, epfd, sigfd;
 	uint8_t		 sk[64], pk[32];
 	char		 host[96];

@@ -46,6 +46,20 @@ usage(void)
 	exit(2);
 }
 
+/* Whether some rule's WHO names a group: else a RUN needs no group
+ * lookup (getgrouplist walks every NSS source). */
+static int
+policy_uses_groups(const struct gk_policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nrules; i++)
+		for (j = 0; j < p->rules[i].nwho; j++)
+			if (p->rules[i].who[j].group)
+				return 1;
+	return 0;
+}
+
 static int
 load_policy(struct daemon *d, int initial)
 {
@@ -67,6 +81,7 @@ load_policy(struct daemon *d, int initial)
 	}
 	gk_policy_free(d->policy);
 	d->policy = p;
+	d->policy_groups = policy_uses_groups(p);
 	gk_hex(p->digest, 32, hex);
 	snprintf(detail, sizeof(detail), "rules=%zu digest=%s", p->nrules, hex);
 	audit_event(d, initial ? "start" : "reload", 0, "root", 0, "", "", detail);

@@ -185,8 +185,11 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	memset(&q, 0, sizeof(q));
-	/* The peer's own groups are looked up once per connection. */
-	if (uid == (int64_t)c->uid && gid == c->gid &&
+	/* Groups only when a rule names one; the peer's own are looked up
+	 * once per connection. */
+	if (!d->policy_groups)
+		;
+	else if (uid == (int64_t)c->uid && gid == c->gid &&
 	    strcmp(user, c->name) == 0) {
 		if (conn_groups(c, &q.groups, &q.ngroups) != 0)
 			goto oom;
