@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -238,7 +239,7 @@ static void
 world_init(void)
 {
 	char p[PATH_MAX], log[PATH_MAX];
-	const char *progs[] = { "gatekeeperd", "gk-shell", "gk-audit" };
+	const char *progs[] = { "gatekeeperd", "gk-shell" };
 	size_t i;
 	int fd, c;
 
@@ -275,6 +276,8 @@ world_init(void)
 		snprintf(pol, sizeof(pol), "%s/pol", world);
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1)
 			dup2(fd, 2);
+		/* The daemon goes when the bench goes, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execl(bin, bin, "-f", "-s", sock, "-d", st, "-p", pol,
 		    (char *)NULL);
 		_exit(127);
@@ -314,6 +317,56 @@ compare(size_t n, uid_t ua, char *const a[], uid_t ub, char *const b[],
 	free(tb);
 }
 
+static int send_run(int, const char *const *);
+
+/* Median of n: a new connection, RUN argv, every answer up to one of
+ * type last (as root; the daemon's part of a gk-shell -c). */
+static double
+round_trip(size_t n, const char *const *argv, uint8_t last)
+{
+	struct gk_msg m;
+	double *t = calloc(n, sizeof(double)), t0, r;
+	size_t i;
+	int fd, type;
+
+	if (t == NULL)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		t0 = now_s();
+		if ((fd = gk_client_connect(sock)) == -1 ||
+		    send_run(fd, argv) != 0)
+			die("RUN %s failed", argv[0]);
+		do {
+			if (gk_client_recv(fd, &m) != 0 || m.type == GK_T_ERROR)
+				die("RUN %s failed", argv[0]);
+			type = m.type;
+			gk_msg_free(&m);
+		} while (type != last);
+		close(fd);
+		t[i] = now_s() - t0;
+	}
+	r = median(t, n);
+	free(t);
+	return r;
+}
+
+static double
+empty_process(size_t n)
+{
+	char *argv[] = { "/bin/true", NULL };
+	double *t = calloc(n, sizeof(double)), r;
+	size_t i;
+	int st;
+
+	if (t == NULL)
+		die("out of memory");
+	for (i = 0; i < n; i++)
+		t[i] = run_timed(REQUESTER, argv, &st);
+	r = median(t, n);
+	free(t);
+	return r;
+}
+
 /* A: gk-shell -c /bin/true (local) against bash -c /bin/true, both as the admin. */
 static void
 bench_local(void)
@@ -321,6 +374,7 @@ bench_local(void)
 	char shell[PATH_MAX];
 	char *gk[] = { shell, "-s", sock, "-c", "/bin/true", NULL };
 	char *sh[] = { "/bin/bash", "-c", "/bin/true", NULL };
+	static const char *const targv[] = { "/bin/true", NULL };
 	size_t n = quick ? 60 : 300;
 	double ma, mb;
 
@@ -329,6 +383,9 @@ bench_local(void)
 	printf("local    gk-shell -c /bin/true (local rule, audited): %.3f ms; "
 	    "baseline bash -c /bin/true: %.3f ms; ratio %.2f (target <= 1.0; "
 	    "median of %zu)\n", ma * 1e3, mb * 1e3, ma / mb, n);
+	printf("# of which the daemon (connect, RUN, durable record, DECISION): "
+	    "%.3f ms; an empty process (fork, exec /bin/true, wait): %.3f ms\n",
+	    round_trip(n, targv, GK_T_DECISION) * 1e3, empty_process(n) * 1e3);
 }
 
 /* B: gk-shell -c id under an allow rule (the daemon runs it as root)
@@ -339,6 +396,7 @@ bench_allow(void)
 	char shell[PATH_MAX];
 	char *gk[] = { shell, "-s", sock, "-c", "id", NULL };
 	char *su[] = { "/usr/bin/sudo", "-n", "id", NULL };
+	static const char *const iargv[] = { "id", NULL };
 	size_t n = quick ? 40 : 200;
 	double ma, mb;
 
@@ -352,6 +410,9 @@ bench_allow(void)
 	    "daemon): %.3f ms; baseline sudo -n id as root: %.3f ms; ratio "
 	    "%.2f (target <= 0.5; median of %zu)\n", ma * 1e3, mb * 1e3,
 	    ma / mb, n);
+	printf("# of which the daemon (connect, RUN id, two durable commits, "
+	    "fork, exec, output, EXIT): %.3f ms\n",
+	    round_trip(n, iargv, GK_T_EXIT) * 1e3);
 }
 
 /* Durable single-row commits per second (WAL, synchronous=FULL), on the
@@ -853,9 +914,12 @@ gen_log(const char *path, long n)
 static void
 bench_log(void)
 {
-	char path[PATH_MAX], small[PATH_MAX], audit[PATH_MAX];
+	char path[PATH_MAX], small[PATH_MAX], audit[PATH_MAX + 16];
 	char since[32], until[32];
 	long n = quick ? 200000 : 10000000;
+
+	if (getenv("GK_BENCH_RECORDS") != NULL)	/* for profiling */
+		n = strtol(getenv("GK_BENCH_RECORDS"), NULL, 10);
 	size_t runs = quick ? 5 : 9, i;
 	double t, tv, tq[16], ts[16], mq, ms;
 	struct stat sb;
@@ -863,7 +927,7 @@ bench_log(void)
 
 	snprintf(path, sizeof(path), "%s/big.db", world);
 	snprintf(small, sizeof(small), "%s/small.db", world);
-	snprintf(audit, sizeof(audit), "%s/bin/gk-audit", world);
+	snprintf(audit, sizeof(audit), "%s/gk-audit", build);
 	t = now_s();
 	gen_log(path, n);
 	t = now_s() - t;
