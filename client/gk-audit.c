@@ -307,7 +307,9 @@ db_open(const char *path, int failcode)
 		errx(failcode, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		errx(failcode, "%s: not a regular file", path);
-	e = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	/* One thread: no SQLite mutex around every call. */
+	e = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (e == SQLITE_OK) {
 		db_harden(db);
 		if ((e = db_probe(db)) == SQLITE_OK)
@@ -322,8 +324,8 @@ db_open(const char *path, int failcode)
 	if (realpath(path, abs) == NULL)
 		errx(failcode, "%s: %s", path, strerror(errno));
 	uri = file_uri(abs);
-	e = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-	    NULL);
+	e = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
 	if (e == SQLITE_OK) {
 		db_harden(db);

@@ -255,8 +255,9 @@ store_open(struct daemon *d)
 		return -1;
 	}
 	close(fd);
+	/* The loop's thread alone uses it: no SQLite mutex per call. */
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dlog(d, LOG_ERR, "%s: %s", path, sqlite3_errmsg(d->db));
 		return -1;
 	}

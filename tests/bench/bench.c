@@ -925,7 +925,10 @@ bench_log(void)
 	struct stat sb;
 	int st;
 
-	snprintf(path, sizeof(path), "%s/big.db", world);
+	if (getenv("GK_BENCH_KEEP_LOG") != NULL)	/* for profiling */
+		snprintf(path, sizeof(path), "%s", getenv("GK_BENCH_KEEP_LOG"));
+	else
+		snprintf(path, sizeof(path), "%s/big.db", world);
 	snprintf(small, sizeof(small), "%s/small.db", world);
 	snprintf(audit, sizeof(audit), "%s/gk-audit", build);
 	t = now_s();
@@ -973,7 +976,8 @@ bench_log(void)
 	printf("size     database bytes per record: %.0f; baseline target 300; "
 	    "ratio %.2f\n", (double)sb.st_size / (double)n,
 	    (double)sb.st_size / (double)n / 300);
-	unlink(path);
+	if (getenv("GK_BENCH_KEEP_LOG") == NULL)
+		unlink(path);
 	unlink(small);
 }
 
