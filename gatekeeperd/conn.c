@@ -26,10 +26,38 @@
 
 #define CONN_IN_MAX	(GK_FRAME_HDR + GK_FRAME_MAX)
 
+static int holding;
+
+void
+conn_hold(void)
+{
+	holding = 1;
+}
+
+void
+conn_release(struct daemon *d, int failed)
+{
+	struct conn *c;
+
+	holding = 0;
+	for (c = d->conns; c != NULL; c = c->next) {
+		if (!c->held)
+			continue;
+		c->held = 0;
+		if (failed)
+			c->dead = 1;
+		else
+			conn_flush(c);
+	}
+}
+
 void
 conn_flush(struct conn *c)
 {
 	ssize_t w;
+
+	if (holding && c->held)
+		return;
 
 	while (!c->dead && gk_buf_avail(&c->out) > 0) {
 		w = send(c->fd, gk_buf_ptr(&c->out), gk_buf_avail(&c->out),
@@ -58,6 +86,8 @@ conn_send(struct conn *c, struct gk_msg *m)
 		c->dead = 1;
 		return;
 	}
+	if (holding)
+		c->held = 1;
 	conn_flush(c);
 }
 
@@ -107,9 +137,27 @@ waiters_send(struct daemon *d, int64_t id, struct gk_msg *m, int last)
 			c->dead = 1;
 			continue;
 		}
+		if (holding)
+			c->held = 1;
 		conn_flush(c);
 	}
 	gk_buf_free(&one);
+}
+
+int
+conn_groups(struct conn *c, char *const **groups, size_t *n)
+{
+	int r;
+
+	if (!c->groups_known) {
+		if ((r = gk_user_groups(c->name, c->gid, &c->groups,
+		    &c->ngroups)) != 0)
+			return r;
+		c->groups_known = 1;
+	}
+	*groups = c->groups;
+	*n = c->ngroups;
+	return 0;
 }
 
 int

@@ -21,7 +21,7 @@ struct gk_reqrow;
 #define CONN_OUT_MAX		(4 * 1024 * 1024)	/* then the peer is dropped */
 #define OUTPUT_KEEP		(64 * 1024)		/* stored per request */
 #define DEFAULT_EXPIRE		3600
-#define CHECKPOINT_EVERY	64			/* records */
+#define CHECKPOINT_EVERY	1024			/* records */
 #define CHECKPOINT_SECONDS	60
 
 enum watch_kind { W_LISTEN, W_SIGNAL, W_CONN, W_JOB_OUT, W_JOB_ERR };
@@ -38,10 +38,15 @@ struct conn {
 	gid_t		 gid;
 	pid_t		 pid;
 	char		 name[64];	/* the peer's user name (or uid) */
+	char		**groups;	/* its group names, looked up once */
+	size_t		 ngroups;
+	int		 groups_known;
 	struct gk_buf	 in, out;
 	int64_t		 waiting;	/* request this peer waits on, 0 none */
 	int		 authorize;	/* it waits to run it itself (PAM) */
 	int		 closing;	/* close once out is drained */
+	int		 held;		/* out holds bytes of an uncommitted batch */
+	uint32_t	 events;	/* what epoll watches for it */
 	int		 dead;
 	struct conn	*next;
 };
@@ -63,6 +68,7 @@ struct daemon {
 	int		 foreground;
 	sqlite3		*db;
 	struct gk_policy *policy;
+	int		 policy_groups;	/* some rule's WHO names a group */
 	int		 lfd, epfd, sigfd;
 	uint8_t		 sk[64], pk[32];
 	char		 host[96];
@@ -72,6 +78,9 @@ struct daemon {
 	int64_t		 seq;		/* last audit record */
 	uint8_t		 head[GK_DIGEST_LEN];
 	int64_t		 cp_seq, cp_time;
+	int		 batch;		/* in a loop turn: group commit */
+	int		 batch_open;	/* its transaction has begun */
+	int		 batch_failed;	/* its commit failed */
 	int		 stop, reload;
 	/* lockdown (lockdown.c): more than N approve-class requests in W
 	 * seconds from one user, or in total; 0: that limit is off. */
@@ -101,9 +110,22 @@ void	dlog(struct daemon *, int prio, const char *fmt, ...)
 int	store_open(struct daemon *);
 void	store_close(struct daemon *);
 sqlite3_stmt *stmt(struct daemon *, const char *sql);
+/*
+ * Group commit. Outside a batch, store_begin/store_commit are one durable
+ * transaction. In a batch (one turn of the event loop, d->batch set),
+ * store_begin opens the batch's transaction if needed and a savepoint,
+ * store_commit releases the savepoint, store_rollback undoes it alone;
+ * store_flush commits the batch durably. Answers wait for that commit
+ * (conn_hold); whatever acts outside the daemon (a fork) calls
+ * store_flush first. Every record is durable before anything tells of it.
+ */
 int	store_begin(struct daemon *);
 int	store_commit(struct daemon *);
 void	store_rollback(struct daemon *);
+/* Commits the batch's transaction, if one is open (synchronous=FULL). A
+ * failure rolls the whole batch back, sets d->batch_failed, returns
+ * GK_ERR_DB. */
+int	store_flush(struct daemon *);
 /* Appends an audit record inside the open transaction. */
 int	audit_append(struct daemon *, const char *event, int64_t uid,
 	    const char *user, int64_t request, const char *session,
@@ -116,11 +138,20 @@ void	checkpoint_maybe(struct daemon *, int force);
 int	checkpoint_line(struct daemon *, char *out, size_t n);
 
 /* conn.c */
+/* From conn_hold on, output is buffered and marks its peer "held";
+ * conn_release sends the held output (failed = 0) or drops the peers that
+ * had any (failed: the records it told of were never committed). */
+void	conn_hold(void);
+void	conn_release(struct daemon *, int failed);
 void	conn_flush(struct conn *);
 void	conn_send(struct conn *, struct gk_msg *);
 void	conn_error(struct conn *, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	conn_ok(struct conn *, const char *message);
+/* The peer's group names (for policy WHO), looked up on first use and
+ * kept for the connection's life, as its uid and name are. The array
+ * belongs to c. 0 or GK_ERR_ALLOC. */
+int	conn_groups(struct conn *, char *const **groups, size_t *n);
 /* Sends m to every peer waiting on request id; last: the request is over,
  * and they wait no more. */
 void	waiters_send(struct daemon *, int64_t id, struct gk_msg *, int last);

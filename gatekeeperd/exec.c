@@ -275,7 +275,9 @@ exec_start(struct daemon *d, int64_t id)
 		goto out;
 	}
 	sqlite3_reset(st);
-	if (store_commit(d) != 0)
+	/* Group commit: the batch holding this record is made durable now,
+	 * not at the end of the loop turn. */
+	if (store_commit(d) != 0 || store_flush(d) != 0)
 		goto out;
 	if ((pid = fork()) == -1) {
 		dlog(d, LOG_ERR, "fork: %s", strerror(errno));

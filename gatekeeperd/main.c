@@ -46,6 +46,20 @@ usage(void)
 	exit(2);
 }
 
+/* Whether some rule's WHO names a group: else a RUN needs no group
+ * lookup (getgrouplist walks every NSS source). */
+static int
+policy_uses_groups(const struct gk_policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nrules; i++)
+		for (j = 0; j < p->rules[i].nwho; j++)
+			if (p->rules[i].who[j].group)
+				return 1;
+	return 0;
+}
+
 static int
 load_policy(struct daemon *d, int initial)
 {
@@ -71,6 +85,7 @@ load_policy(struct daemon *d, int initial)
 	}
 	gk_policy_free(d->policy);
 	d->policy = p;
+	d->policy_groups = policy_uses_groups(p);
 	gk_hex(p->digest, 32, hex);
 	snprintf(detail, sizeof(detail), "rules=%zu digest=%s", p->nrules, hex);
 	audit_event(d, initial ? "start" : "reload", 0, "root", 0, "", "", detail);
@@ -240,7 +255,8 @@ accept_peers(struct daemon *d)
 			    (unsigned long)cred.uid);
 		gk_buf_init(&c->in, GK_FRAME_HDR + GK_FRAME_MAX);
 		gk_buf_init(&c->out, CONN_OUT_MAX);
-		if (ep_add(d, fd, &c->w, EPOLLIN | EPOLLRDHUP) == -1) {
+		c->events = EPOLLIN | EPOLLRDHUP;
+		if (ep_add(d, fd, &c->w, c->events) == -1) {
 			close(fd);
 			free(c);
 			continue;
@@ -317,7 +333,9 @@ conns_sweep(struct daemon *d)
 			ev.events = EPOLLIN | EPOLLRDHUP |
 			    (gk_buf_avail(&c->out) > 0 ? EPOLLOUT : 0);
 			ev.data.ptr = &c->w;
-			epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+			if (ev.events != c->events &&
+			    epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+				c->events = ev.events;
 			pp = &c->next;
 			continue;
 		}
@@ -326,6 +344,7 @@ conns_sweep(struct daemon *d)
 			authorize_abandon(d, c->waiting);
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
+		gk_strv_free(c->groups, c->ngroups);
 		gk_buf_free(&c->in);
 		gk_buf_free(&c->out);
 		free(c);
@@ -386,7 +405,7 @@ main(int argc, char **argv)
 {
 	static struct daemon d;
 	struct watch wl = { W_LISTEN, NULL }, ws = { W_SIGNAL, NULL };
-	struct epoll_event evs[64];
+	struct epoll_event evs[256];
 	sigset_t mask;
 	int ch, n, i, conf_given = 0;
 
@@ -437,9 +456,14 @@ main(int argc, char **argv)
 	dlog(&d, LOG_INFO, "listening on %s", d.sockpath);
 
 	while (!d.stop) {
-		n = epoll_wait(d.epfd, evs, 64, 1000);
+		n = epoll_wait(d.epfd, evs, 256, 1000);
 		if (n == -1 && errno != EINTR)
 			break;
+		/* Group commit: this turn's records share one durable commit,
+		 * and its answers wait for it. */
+		d.batch = 1;
+		d.batch_failed = 0;
+		conn_hold();
 		for (i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 
@@ -479,8 +503,13 @@ main(int argc, char **argv)
 		requests_tick(&d);
 		notify_tick(&d);
 		jobs_reap(&d);
-		conns_sweep(&d);
 		checkpoint_maybe(&d, 0);
+		if (store_flush(&d) != 0)
+			dlog(&d, LOG_ERR, "cannot commit the audit log; the peers "
+			    "told of it are dropped");
+		d.batch = 0;
+		conn_release(&d, d.batch_failed);
+		conns_sweep(&d);
 	}
 	dlog(&d, LOG_INFO, "stopping");
 	notify_stop(&d);

@@ -336,6 +336,13 @@ run_notifier(struct daemon *d, const char *event, int64_t id, const char *by)
 		    (long long)id);
 		return;
 	}
+	/* Group commit: nothing leaves the daemon before it is durable. */
+	if (store_flush(d) != 0) {
+		dlog(d, LOG_ERR, "notify: the %s notice of request %lld is "
+		    "dropped: its record was not committed", event,
+		    (long long)id);
+		return;
+	}
 	if (id == 0)		/* the daemon's own event (lockdown) */
 		env_common(d, &e, event, by);
 	else if (gk_reqrow_load(d->db, id, &row) != 0) {

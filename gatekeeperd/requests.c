@@ -233,13 +233,23 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "the working directory cannot be resolved");
 		goto out;
 	}
-	if (gk_user_groups(user, gid, &groups, &ngroups) != 0)
-		goto oom;
 	memset(&q, 0, sizeof(q));
+	/* Groups only when a rule names one; the peer's own are looked up
+	 * once per connection. */
+	if (!d->policy_groups)
+		;
+	else if (uid == (int64_t)c->uid && gid == c->gid &&
+	    strcmp(user, c->name) == 0) {
+		if (conn_groups(c, &q.groups, &q.ngroups) != 0)
+			goto oom;
+	} else if (gk_user_groups(user, gid, &groups, &ngroups) != 0)
+		goto oom;
+	else {
+		q.groups = groups;
+		q.ngroups = ngroups;
+	}
 	q.user = user;
 	q.uid = (uid_t)uid;
-	q.groups = groups;
-	q.ngroups = ngroups;
 	q.argc = argc;
 	q.argv = argv;
 	q.cwd = ccwd;

@@ -4,7 +4,9 @@
  * MUST:
  * - use prepared statements only, with bound parameters;
  * - make an audit record durable (synchronous=FULL) in the same
- *   transaction as the change it records, before anything is answered;
+ *   transaction as the change it records, before anything is answered
+ *   (group commit: a loop turn's records share one durable commit, and
+ *   its answers wait for it);
  * - keep the daemon's signing key root-only in STATEDIR.
  */
 #include <errno.h>
@@ -112,13 +114,20 @@ load_head(struct daemon *d)
 int
 store_begin(struct daemon *d)
 {
-	return exec_sql(d, "BEGIN IMMEDIATE");
+	if (!d->batch)
+		return exec_sql(d, "BEGIN IMMEDIATE");
+	if (!d->batch_open) {
+		if (exec_sql(d, "BEGIN IMMEDIATE") != 0)
+			return GK_ERR_DB;
+		d->batch_open = 1;
+	}
+	return exec_sql(d, "SAVEPOINT rec");
 }
 
 int
 store_commit(struct daemon *d)
 {
-	if (exec_sql(d, "COMMIT") != 0) {
+	if (exec_sql(d, d->batch_open ? "RELEASE rec" : "COMMIT") != 0) {
 		store_rollback(d);
 		return GK_ERR_DB;
 	}
@@ -128,9 +137,34 @@ store_commit(struct daemon *d)
 void
 store_rollback(struct daemon *d)
 {
-	if (!sqlite3_get_autocommit(d->db))
+	if (d->batch_open) {
+		if (exec_sql(d, "ROLLBACK TO rec") != 0 ||
+		    exec_sql(d, "RELEASE rec") != 0) {
+			/* The savepoint is lost: so is the batch. */
+			d->batch_open = 0;
+			d->batch_failed = 1;
+			if (!sqlite3_get_autocommit(d->db))
+				exec_sql(d, "ROLLBACK");
+		}
+	} else if (!sqlite3_get_autocommit(d->db))
 		exec_sql(d, "ROLLBACK");
 	load_head(d);
+}
+
+int
+store_flush(struct daemon *d)
+{
+	if (!d->batch_open)
+		return d->batch_failed ? GK_ERR_DB : 0;
+	d->batch_open = 0;
+	if (exec_sql(d, "COMMIT") != 0) {
+		if (!sqlite3_get_autocommit(d->db))
+			exec_sql(d, "ROLLBACK");
+		load_head(d);
+		d->batch_failed = 1;
+		return GK_ERR_DB;
+	}
+	return 0;
 }
 
 /* The daemon key: STATEDIR/daemon.key, 64 raw bytes, root 0600. */
@@ -243,8 +277,9 @@ store_open(struct daemon *d)
 		return -1;
 	}
 	close(fd);
+	/* The loop's thread alone uses it: no SQLite mutex per call. */
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dlog(d, LOG_ERR, "%s: %s", path, sqlite3_errmsg(d->db));
 		return -1;
 	}

@@ -40,6 +40,28 @@ const char gk_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS checkpoints(seq INTEGER PRIMARY KEY,"
     " hash BLOB NOT NULL, time INTEGER NOT NULL, sig BLOB NOT NULL);";
 
+/* hash = H(prev || canonical(rec)), b an empty buffer to build it in. */
+static int
+audit_hash_in(struct gk_buf *b, struct gk_audit_rec *rec)
+{
+	int r;
+
+	if ((r = gk_buf_put(b, rec->prev, GK_DIGEST_LEN)) != 0 ||
+	    (r = gk_canon_str(b, GK_TAG_AUDIT)) != 0 ||
+	    (r = gk_canon_i64(b, rec->seq)) != 0 ||
+	    (r = gk_canon_i64(b, rec->time)) != 0 ||
+	    (r = gk_canon_str(b, rec->event)) != 0 ||
+	    (r = gk_canon_i64(b, rec->uid)) != 0 ||
+	    (r = gk_canon_str(b, rec->user)) != 0 ||
+	    (r = gk_canon_i64(b, rec->request)) != 0 ||
+	    (r = gk_canon_str(b, rec->session)) != 0 ||
+	    (r = gk_canon_str(b, rec->command)) != 0 ||
+	    (r = gk_canon_str(b, rec->detail)) != 0)
+		return r;
+	gk_digest(b, rec->hash);
+	return 0;
+}
+
 int
 gk_audit_hash(struct gk_audit_rec *rec)
 {
@@ -47,20 +69,7 @@ gk_audit_hash(struct gk_audit_rec *rec)
 	int r;
 
 	gk_buf_init(&b, 4 * 1024 * 1024);
-	if ((r = gk_buf_put(&b, rec->prev, GK_DIGEST_LEN)) != 0 ||
-	    (r = gk_canon_str(&b, GK_TAG_AUDIT)) != 0 ||
-	    (r = gk_canon_i64(&b, rec->seq)) != 0 ||
-	    (r = gk_canon_i64(&b, rec->time)) != 0 ||
-	    (r = gk_canon_str(&b, rec->event)) != 0 ||
-	    (r = gk_canon_i64(&b, rec->uid)) != 0 ||
-	    (r = gk_canon_str(&b, rec->user)) != 0 ||
-	    (r = gk_canon_i64(&b, rec->request)) != 0 ||
-	    (r = gk_canon_str(&b, rec->session)) != 0 ||
-	    (r = gk_canon_str(&b, rec->command)) != 0 ||
-	    (r = gk_canon_str(&b, rec->detail)) != 0)
-		goto out;
-	gk_digest(&b, rec->hash);
- out:
+	r = audit_hash_in(&b, rec);
 	gk_buf_free(&b);
 	return r;
 }
@@ -192,16 +201,51 @@ detail_get(const char *detail, const char *key, char *out, size_t n)
 	return GK_ERR_NOTFOUND;
 }
 
-/* Walks the chain. Fills key with the daemon key, if known. */
+/* The "request" records met on the chain, for verify_requests: one pass
+ * over the log instead of a scan per check. */
+struct reqrecs {
+	struct reqrec {
+		int64_t	 seq, id;
+		int	 has_digest;
+		uint8_t	 digest[GK_DIGEST_LEN];
+	}	*v;
+	size_t	 n, cap;
+};
+
+static int
+reqrecs_add(struct reqrecs *rr, const struct gk_audit_rec *rec)
+{
+	struct reqrec *nv, *q;
+	char hex[80];
+
+	if (rr->n == rr->cap) {
+		if ((nv = reallocarray(rr->v, rr->cap ? 2 * rr->cap : 256,
+		    sizeof(*nv))) == NULL)
+			return GK_ERR_ALLOC;
+		rr->v = nv;
+		rr->cap = rr->cap ? 2 * rr->cap : 256;
+	}
+	q = &rr->v[rr->n++];
+	q->seq = rec->seq;
+	q->id = rec->request;
+	q->has_digest = detail_get(rec->detail, "digest", hex,
+	    sizeof(hex)) == 0 && gk_unhex(hex, q->digest, GK_DIGEST_LEN) == 0;
+	return 0;
+}
+
+/* Walks the chain. Fills rr with its request records. */
 static int
 verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
-    char *msg, size_t msglen)
+    struct reqrecs *rr, char *msg, size_t msglen)
 {
 	struct gk_audit_rec rec;
+	struct gk_buf b;
 	sqlite3_stmt *st = NULL;
 	uint8_t prev[GK_DIGEST_LEN] = { 0 };
 	int64_t expect = 1;
 	int e, r = 0, anchor_seen = 0;
+
+	gk_buf_init(&b, 4 * 1024 * 1024);
 
 	if (sqlite3_prepare_v2(db, "SELECT rowid, seq, time, event, uid, user, "
 	    "request, session, command, detail, prev, hash FROM audit "
@@ -246,9 +290,14 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 			goto out;
 		}
 		memcpy(rec.prev, prev, GK_DIGEST_LEN);
-		if ((r = gk_audit_hash(&rec)) != 0)
+		/* Records are public: no wiping between them. */
+		b.len = b.off = 0;
+		if ((r = audit_hash_in(&b, &rec)) != 0)
 			goto out;
-		if (sodium_memcmp(rec.hash, sqlite3_column_blob(st, 11),
+		if (strcmp(rec.event, "request") == 0 &&
+		    (r = reqrecs_add(rr, &rec)) != 0)
+			goto out;
+		if (memcmp(rec.hash, sqlite3_column_blob(st, 11),
 		    GK_DIGEST_LEN) != 0) {
 			snprintf(msg, msglen, "record %" PRId64 ": hash mismatch "
 			    "(edited)", rec.seq);
@@ -282,6 +331,7 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 	}
 	*count = expect - 1;
  out:
+	gk_buf_free(&b);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -429,31 +479,28 @@ verify_outcome(sqlite3 *db, const struct gk_reqrow *row, char *msg,
 
 /* Every request against its audited digest; every approval's signature. */
 static int
-verify_requests(sqlite3 *db, char *msg, size_t msglen)
+verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
+    size_t msglen)
 {
 	struct gk_request_fields f;
 	struct gk_reqrow row;
-	sqlite3_stmt *st, *ap, *rq;
-	uint8_t digest[GK_DIGEST_LEN], dg[GK_DIGEST_LEN], key[32];
-	char hex[80];
+	sqlite3_stmt *ap, *rq;
+	const uint8_t *digest;
+	uint8_t dg[GK_DIGEST_LEN], key[32];
 	int64_t rid, seq;
+	size_t k;
 	int r = 0, e;
 
-	if (sqlite3_prepare_v2(db, "SELECT seq, request, detail FROM audit "
-	    "WHERE event = 'request' ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		return GK_ERR_DB;
 	if (sqlite3_prepare_v2(db, "SELECT approver, decision, otp, sig, time, "
 	    "(SELECT seq FROM audit WHERE request = approvals.request AND "
 	    "user = approvals.approver AND event IN ('approve', 'reject') "
 	    "AND detail LIKE '%sig=' || hex(approvals.sig) || '%') "
-	    "FROM approvals WHERE request = ?", -1, &ap, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	    "FROM approvals WHERE request = ?", -1, &ap, NULL) != SQLITE_OK)
 		return GK_ERR_DB;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM requests WHERE id NOT IN "
-	    "(SELECT request FROM audit WHERE event = 'request')", -1, &rq,
-	    NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	/* Through the audit_request index: one probe per request. */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM requests WHERE NOT "
+	    "EXISTS (SELECT 1 FROM audit WHERE request = requests.id AND "
+	    "event = 'request')", -1, &rq, NULL) != SQLITE_OK) {
 		sqlite3_finalize(ap);
 		return GK_ERR_DB;
 	}
@@ -462,11 +509,11 @@ verify_requests(sqlite3 *db, char *msg, size_t msglen)
 		r = 1;
 		goto out;
 	}
-	while (r == 0 && (e = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		rid = sqlite3_column_int64(st, 1);
-		if (detail_get(col(st, 2), "digest", hex, sizeof(hex)) != 0 ||
-		    gk_unhex(hex, digest, GK_DIGEST_LEN) != 0) {
+	for (k = 0; r == 0 && k < rr->n; k++) {
+		seq = rr->v[k].seq;
+		rid = rr->v[k].id;
+		digest = rr->v[k].digest;
+		if (!rr->v[k].has_digest) {
 			snprintf(msg, msglen, "record %" PRId64 ": no digest", seq);
 			r = 1;
 			break;
@@ -517,7 +564,6 @@ verify_requests(sqlite3 *db, char *msg, size_t msglen)
  out:
 	sqlite3_finalize(rq);
 	sqlite3_finalize(ap);
-	sqlite3_finalize(st);
 	return r;
 }
 
@@ -525,6 +571,7 @@ int
 gk_audit_verify(sqlite3 *db, const struct gk_checkpoint *anchor, char *msg,
     size_t msglen)
 {
+	struct reqrecs rr = { NULL, 0, 0 };
 	uint8_t key[32];
 	int64_t n = 0;
 	int r;
@@ -535,25 +582,30 @@ gk_audit_verify(sqlite3 *db, const struct gk_checkpoint *anchor, char *msg,
 		    "verify");
 		return 1;
 	}
-	if ((r = verify_chain(db, anchor, &n, msg, msglen)) != 0)
-		return r;
+	if ((r = verify_chain(db, anchor, &n, &rr, msg, msglen)) != 0)
+		goto out;
 	if ((r = daemon_key(db, key)) != 0) {
 		if (n == 0) {
 			snprintf(msg, msglen, "intact: the log is empty");
-			return 0;
+			r = 0;
+			goto out;
 		}
 		snprintf(msg, msglen, "the daemon's public key is missing");
-		return 1;
+		r = 1;
+		goto out;
 	}
 	if (anchor != NULL && memcmp(anchor->key, key, 32) != 0) {
 		snprintf(msg, msglen, "the log is signed with another key than the "
 		    "anchor's");
-		return 1;
+		r = 1;
+		goto out;
 	}
 	if ((r = verify_checkpoints(db, key, msg, msglen)) != 0 ||
-	    (r = verify_requests(db, msg, msglen)) != 0)
-		return r;
+	    (r = verify_requests(db, &rr, msg, msglen)) != 0)
+		goto out;
 	snprintf(msg, msglen, "intact: %" PRId64 " records%s", n,
 	    anchor != NULL ? ", anchor checkpoint matches" : "");
-	return 0;
+ out:
+	free(rr.v);
+	return r;
 }

@@ -114,6 +114,13 @@ gk_buf_put(struct gk_buf *b, const void *p, size_t n)
 
 	if (b->readonly)
 		return GK_ERR_INTERNAL;
+	/* The common case: room already (cap never exceeds max). */
+	if (n <= b->cap - b->len) {
+		if (n > 0)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
 	if (n > b->max || b->len > b->max - n)
 		return GK_ERR_LIMIT;
 	/* Nothing to add: a buffer that never allocated has no room yet. */
