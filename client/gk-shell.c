@@ -388,6 +388,23 @@ jobs_free(struct job *jobs, const struct gk_sh_pipe *p)
 	free(jobs);
 }
 
+/* Does argv hand a one-time password on the command line (--otp X or
+ * --otp=X, X not "-")? It would reach the audit log through the daemon,
+ * unspent if the command then fails. */
+static int
+otp_in_argv(char **argv, size_t argc)
+{
+	for (size_t i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--otp") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "-") != 0)
+			return 1;
+		if (strncmp(argv[i], "--otp=", 6) == 0 &&
+		    strcmp(argv[i] + 6, "-") != 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 not_found(const char *prog)
 {
@@ -434,6 +451,13 @@ run_pipe(struct shell *sh, const struct gk_sh_pipe *p, int exec_ok)
 			    gk_sh_expand_one(&c->redirs[k].target, &sh->vars, 0,
 			    &jobs[i].files[k], err, sizeof(err)) != 0)
 				goto experr;
+		if (otp_in_argv(jobs[i].argv, jobs[i].argc)) {
+			fprintf(stderr, "gk-shell: a one-time password on the "
+			    "command line would be logged; leave out --otp (or "
+			    "use --otp -) and touch the YubiKey at the prompt\n");
+			r = SH_EXIT_USAGE;
+			goto out;
+		}
 		if (is_builtin(jobs[i].argv[0]) && p->ncmds > 1) {
 			fprintf(stderr, "gk-shell: %s is a gk-shell builtin; it "
 			    "cannot be part of a pipeline\n", jobs[i].argv[0]);

@@ -102,6 +102,10 @@ struct newreq {
 	const char	*session;
 };
 
+/* main.c: makes p the policy in force (freeing the old one), with what
+ * the request path caches about it. Every policy change goes here. */
+void	policy_install(struct daemon *, struct gk_policy *);
+
 /* log.c */
 void	dlog(struct daemon *, int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -518,11 +518,16 @@ governance_policy_hold(struct daemon *d, const struct gk_policy *p,
 	snprintf(detail, sizeof(detail), "digest=%s held_by=%lld", hex,
 	    (long long)id);
 	audit_event(d, "reload-held", 0, "root", 0, "", "", detail);
-	if (initial && d->policy == NULL &&
-	    (d->policy = policy_kept(d, approved)) == NULL) {
-		dlog(d, LOG_ERR, "no kept copy of the approved policy: "
-		    "everything is denied until the change is approved");
-		d->policy = gk_policy_new();
+	if (initial && d->policy == NULL) {
+		struct gk_policy *kept = policy_kept(d, approved);
+
+		if (kept == NULL) {
+			dlog(d, LOG_ERR, "no kept copy of the approved policy: "
+			    "everything is denied until the change is approved");
+			kept = gk_policy_new();
+		}
+		if (kept != NULL)
+			policy_install(d, kept);
 	}
 	dlog(d, LOG_WARNING, "%s: the policy changed (digest %s): held for "
 	    "approval as request %lld; the approved policy stays in force",
@@ -758,8 +763,7 @@ governance_apply(struct daemon *d, int64_t id)
 	if (store_commit(d) != 0)
 		goto out;
 	if (p != NULL) {
-		gk_policy_free(d->policy);
-		d->policy = p;
+		policy_install(d, p);
 		p = NULL;
 	}
 	checkpoint_maybe(d, 0);

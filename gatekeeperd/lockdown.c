@@ -93,7 +93,20 @@ lockdown_active(struct daemon *d)
 	sqlite3_stmt *st = stmt(d, SQL_LOCK_GET);
 	int r;
 
-	r = sqlite3_step(st) == SQLITE_ROW;
+	/* A row: in lockdown. No row: not. Anything else: the database
+	 * cannot say, and a guard that cannot tell stays shut. */
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		r = 1;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		break;
+	default:
+		dlog(d, LOG_ERR, "lockdown state unreadable (%s): treated as "
+		    "in lockdown", sqlite3_errmsg(d->db));
+		r = 1;
+	}
 	sqlite3_reset(st);
 	return r;
 }

@@ -60,6 +60,15 @@ policy_uses_groups(const struct gk_policy *p)
 	return 0;
 }
 
+void
+policy_install(struct daemon *d, struct gk_policy *p)
+{
+	if (d->policy != p)
+		gk_policy_free(d->policy);
+	d->policy = p;
+	d->policy_groups = policy_uses_groups(p);
+}
+
 static int
 load_policy(struct daemon *d, int initial)
 {
@@ -83,9 +92,7 @@ load_policy(struct daemon *d, int initial)
 		gk_policy_free(p);	/* held until approved */
 		return 0;
 	}
-	gk_policy_free(d->policy);
-	d->policy = p;
-	d->policy_groups = policy_uses_groups(p);
+	policy_install(d, p);
 	gk_hex(p->digest, 32, hex);
 	snprintf(detail, sizeof(detail), "rules=%zu digest=%s", p->nrules, hex);
 	audit_event(d, initial ? "start" : "reload", 0, "root", 0, "", "", detail);

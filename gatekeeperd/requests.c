@@ -262,6 +262,15 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    r != NULL ? "denied by policy" : dec.why);
 		goto out;
 	case GK_ACT_LOCAL:
+		/* local means "as the requester, no privilege": under sudo or
+		 * su it would run as the target, so only when that is the
+		 * requester. */
+		if (authorize && strcmp(target, user) != 0) {
+			snprintf(why, sizeof(why), "rule %s lets it run as %s "
+			    "only, not as %s", r->label, user, target);
+			deny_run(d, c, uid, user, session, command, r, why);
+			goto out;
+		}
 		snprintf(detail, sizeof(detail), "%srule=%s",
 		    authorize ? "runner=pam " : "", r->label);
 		if (audit_event(d, "local", uid, user, 0, session, command,

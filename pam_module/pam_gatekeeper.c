@@ -676,7 +676,13 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	action = str(&m, "action");
-	if (strcmp(action, "local") == 0 || strcmp(action, "allow") == 0) {
+	if (strcmp(action, "local") == 0 && strcmp(a.target, a.user) != 0) {
+		/* The daemon refuses this; never pass it here either. */
+		say(pamh, PAM_ERROR_MSG, "gatekeeper: %s: a local rule does not "
+		    "let it run as %s", cmdline, a.target);
+		pam_syslog(pamh, LOG_ERR, "local decision for another target");
+	} else if (strcmp(action, "local") == 0 ||
+	    strcmp(action, "allow") == 0) {
 		if (o.debug)
 			pam_syslog(pamh, LOG_DEBUG, "%s: %s by rule %s", cmdline,
 			    action, str(&m, "rule"));

@@ -21,7 +21,6 @@ enum opt_kind {
 	O_CHDIR,	/* -D DIR */
 	O_SHELL,	/* -s */
 	O_LOGIN,	/* -i */
-	O_PRESERVE,	/* --preserve-env[=LIST]: optional argument */
 	O_REFUSE,
 };
 
@@ -34,7 +33,6 @@ static const struct opt {
 	{ 'A', "askpass", O_SKIP, NULL },
 	{ 'b', "background", O_SKIP, NULL },
 	{ 'B', "bell", O_SKIP, NULL },
-	{ 'E', NULL, O_SKIP, NULL },
 	{ 'H', "set-home", O_SKIP, NULL },
 	{ 'k', "reset-timestamp", O_SKIP, NULL },
 	{ 'n', "non-interactive", O_SKIP, NULL },
@@ -48,7 +46,8 @@ static const struct opt {
 	{ 'D', "chdir", O_CHDIR, NULL },
 	{ 's', "shell", O_SHELL, NULL },
 	{ 'i', "login", O_LOGIN, NULL },
-	{ 0, "preserve-env", O_PRESERVE, NULL },
+	{ 'E', "preserve-env", O_REFUSE, "keeping the caller's environment "
+	    "(approvers never see it; it can run code as root)" },
 	{ 'g', "group", O_REFUSE, "running with another group" },
 	{ 'e', "edit", O_REFUSE, "sudoedit" },
 	{ 'l', "list", O_REFUSE, "listing" },
@@ -171,8 +170,6 @@ gk_sudo_parse(int argc, char *const *argv, struct gk_sudo_cmd *out,
 				return -1;
 			}
 			val = eq != NULL ? eq + 1 : NULL;
-			if (o->kind == O_PRESERVE)
-				continue;
 			if (takes_arg(o) && val == NULL) {
 				if (i + 1 >= argc) {
 					snprintf(why, whylen, "sudo: --%s "

@@ -9,10 +9,15 @@ cd "$T" || exit 1
 cat >"$T/pol/10-test.policy" <<'EOF2'
 approvers storage = alice bob carol
 approve 2 by storage name disk-format cmd mkfs.ext4
-local cmd echo
+deny name no-printf-for-root for :root cmd printf
+local cmd echo printf
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
 check "daemon starts" daemon_start
+# root_printf: whether the "for :root" deny holds (77) for root.
+root_printf() { "$T/bin/gk-shell" -s "$SOCK" -c "printf x" >/dev/null 2>&1
+    test $? = 77; }
+check "a rule for a group holds" root_printf
 check "enroll alice (not sealed: at once)" approver_new alice 20002
 check "enroll bob (not sealed: at once)" approver_new bob 20003
 GK="$T/bin/gkctl -s $SOCK"
@@ -117,6 +122,7 @@ daemon_stop
 echo "local cmd uname" >>"$T/pol/10-test.policy"
 check "daemon restarts" daemon_start
 check "at start-up the approved policy is in force" runs_true
+check "with its group rules (the kept copy)" root_printf
 as 20001 "$T/bin/gk-shell" -s "$SOCK" -c date >/dev/null 2>&1
 check "and the unapproved rules are not" test $? = 77
 check "its change is a pending request" wait_for listed load-policy
@@ -125,6 +131,7 @@ quiet decide alice 20002 approve "$P3"
 check "two approvals load it" quiet decide carol 20004 approve "$P3"
 runs_date() { as 20001 "$T/bin/gk-shell" -s "$SOCK" -c date; }
 check "then it is in force" wait_for runs_date
+check "group rules still hold in the policy approved" root_printf
 
 # Never fewer than two approvers.
 $GK revoke carol >/dev/null

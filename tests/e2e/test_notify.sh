@@ -221,6 +221,12 @@ check "allow (GK_NEED=0): gk-notify-mail sent no mail about it" sh -c \
     '[ -s "$1/approved-$2-2.eml" ] && ! ls "$1" | grep -q -- "-$3-"' \
     - "$T/mail" "$R1" "$RNAP"
 
+# The daemon's own events (a lockdown: no request) are always mailed.
+env -i PATH=/usr/bin:/bin GK_EVENT=lockdown GK_HOST=h GK_BY=rate \
+    "$T/bin/gk-notify-mail" --to ops@example.org \
+    --sendmail "$T/bin/fake-sendmail" >/dev/null 2>&1
+check "gk-notify-mail mails a lockdown notice (no request, no GK_NEED)" \
+    test -s "$T/mail/lockdown--.eml"
 check "every event went to the log" sh -c \
     'for e in created approved rejected executed expired; do
         grep -q "notify: request [0-9]* $e" "$1" || exit 1; done' - "$T/daemon.log"

@@ -71,8 +71,10 @@ out=$(carl sudo -n id -u 2>"$T/id.err")
 check "allowed: sudo -n id -u prints 0" test "$out" = 0
 out=$(carl sudo -n -u bob id -un 2>/dev/null)
 check "allowed: sudo -u bob id -un runs as bob" test "$out" = bob
-out=$(carl sudo -n -- echo hello 2>/dev/null)
-check "local: sudo -- echo passes" test "$out" = hello
+refused "local: sudo -- echo is refused (local means as carl, not root)" \
+    "lets it run as carl only, not as root" carl sudo -n -- echo hello
+out=$(carl sudo -n -u carl -- echo hello 2>/dev/null)
+check "local: sudo -u carl -- echo (as carl himself) passes" test "$out" = hello
 refused "denied: sudo sh -c refused by the shells rule" "denied by rule shells" \
     carl sudo -n sh -c 'echo ran >'"$T/ran"
 check "denied: nothing ran" test ! -e "$T/ran"

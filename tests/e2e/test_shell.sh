@@ -90,6 +90,13 @@ check "command substitution is refused before anything runs" \
 check "naming what is not supported" err_has "command substitution"
 gsh "echo \$SHELL"
 check "other variables are refused" err_has "expands only"
+gsh "echo approve 5 --otp cccjgjgkhcbbirdrfdnlnghhfgrtnnlgedjlftrbdeut"
+check "a line handing an OTP on the command line is refused" \
+    sh -c "test $rc = 2 && test ! -s $T/out"
+check "and never reaches the daemon's audit log" not sh -c \
+    "'$T/bin/gk-audit' -s '$SOCK' --json | grep -q cccjgjgkhcbbird"
+gsh "echo --otp -"
+check "--otp - (read from stdin) is fine" out_is "--otp -"
 gsh "sleep 1 &"
 check "background jobs are refused" err_has "background"
 gsh "echo 'open"

@@ -59,8 +59,7 @@ plain_commands(void **state)
 	char *a[] = { "sudo", "mkfs.ext4", "-q", "/dev/sdb" };
 	char *b[] = { "/usr/bin/sudo", "-n", "--", "-weird", "x" };
 	char *c[] = { "sudo", "-nHk", "id", "-u" };
-	char *d[] = { "sudo", "-E", "--preserve-env=PATH,HOME", "--preserve-env",
-	    "id" };
+	char *d[] = { "sudo", "-A", "-b", "-B", "-N", "-P", "-S", "id" };
 	char *e[] = { "sudo", "-C", "5", "-p", "pw: ", "-T10", "--prompt=x",
 	    "--close-from", "4", "true" };
 	const char *wa[] = { "mkfs.ext4", "-q", "/dev/sdb", NULL };
@@ -132,6 +131,10 @@ refusals(void **state)
 	char *n[] = { "sudo", "-nv" };
 	char *o[] = { "sudo", "--non-interactive=1", "id" };
 	char *p[] = { "not-sudo", "id" };
+	char *q[] = { "sudo", "-E", "id" };
+	char *r[] = { "sudo", "--preserve-env", "id" };
+	char *s[] = { "sudo", "--preserve-env=BORG_RSH", "borg", "delete", "x" };
+	char *t[] = { "sudo", "-nE", "id" };
 
 	(void)state;
 	refuses(ARGC(a), a, "another group");
@@ -150,6 +153,10 @@ refusals(void **state)
 	refuses(ARGC(n), n, "validating");
 	refuses(ARGC(o), o, "takes no value");
 	refuses(ARGC(p), p, "not run as sudo");
+	refuses(ARGC(q), q, "caller's environment");
+	refuses(ARGC(r), r, "caller's environment");
+	refuses(ARGC(s), s, "caller's environment");
+	refuses(ARGC(t), t, "caller's environment");
 	refuses(0, p, "empty");
 }
 
