@@ -154,6 +154,14 @@ fuzz: fuzz-build
 		    $(B)/fuzz/corpus-$$t $$c || exit 1; \
 	done
 
+# Hardening (tests/adversarial/) ---------------------------------------------
+# gkstress: raw bytes, held connections, clients at once, commands in a row.
+$(B)/tests/gkstress: $(B)/obj/tests/gkstress.o $(CLIENT_OBJ) $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+check: $(B)/tests/gkstress
+
 # PAM module (pam_module/) ----------------------------------------------------
 # pam_gatekeeper.so: the module, its sudo parser and the few libgk files
 # that speak the wire protocol, all -fPIC; a version script lets only
