@@ -3,9 +3,10 @@
  * connections held open, many clients at once, many commands in a row.
  * Never installed. Prints what it saw; the scripts judge it.
  *
- *   gkstress raw SOCKET FILE       send FILE's bytes on one connection, then
- *                                  print each answer's type (and error code)
- *                                  and "closed" or "open" (after 10 s)
+ *   gkstress raw SOCKET FILE [SECS]  send FILE's bytes on one connection,
+ *                                  then print each answer's type (and error
+ *                                  code) and "closed", or "open" when SECS
+ *                                  (default 10) pass without a message
  *   gkstress hold SOCKET N [FILE]  open N connections (each sends FILE's
  *                                  bytes, if given), print "holding N", wait
  *                                  for stdin to close, print "open K" (those
@@ -113,7 +114,7 @@ closed_within(int fd, int ms)
 }
 
 static int
-cmd_raw(const char *sock, const char *file)
+cmd_raw(const char *sock, const char *file, int secs)
 {
 	struct pollfd p;
 	struct gk_msg m;
@@ -131,7 +132,7 @@ cmd_raw(const char *sock, const char *file)
 	for (;;) {
 		p.fd = fd;
 		p.events = POLLIN;
-		if (poll(&p, 1, 10000) <= 0) {
+		if (poll(&p, 1, secs * 1000) <= 0) {
 			printf("open\n");
 			break;
 		}
@@ -297,7 +298,7 @@ main(int argc, char **argv)
 	if (argc < 4)
 		usage();
 	if (strcmp(argv[1], "raw") == 0)
-		return cmd_raw(argv[2], argv[3]);
+		return cmd_raw(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 10);
 	n = atoi(argv[3]);
 	if (n <= 0)
 		usage();

@@ -82,3 +82,24 @@ secrets_scan() {
 	diag "secrets_scan: $n secrets looked for"
 	[ "$n" -gt 0 ] && [ $leaks = 0 ]
 }
+
+# u32 N: N as 4 big-endian bytes.
+u32() {
+	printf "\\$(printf %03o $(($1 >> 24 & 255)))\\$(printf %03o $(($1 >> 16 & 255)))\\$(printf %03o $(($1 >> 8 & 255)))\\$(printf %03o $(($1 & 255)))"
+}
+# msgframe FILE TYPE [KEY VALUE]...: appends one framed message to FILE.
+msgframe() {
+	f=$1 ty=$2
+	shift 2
+	u32 $(($# / 2)) >"$T/pl.tmp"
+	while [ $# -ge 2 ]; do
+		u32 ${#1} >>"$T/pl.tmp"
+		printf %s "$1" >>"$T/pl.tmp"
+		u32 "$(printf %s "$2" | wc -c)" >>"$T/pl.tmp"
+		printf %s "$2" >>"$T/pl.tmp"
+		shift 2
+	done
+	printf "\\001\\$(printf %03o "$ty")\\000\\000" >>"$f"
+	u32 "$(wc -c <"$T/pl.tmp")" >>"$f"
+	cat "$T/pl.tmp" >>"$f"
+}

@@ -52,7 +52,7 @@ out=$(as 20001 "$T/bin/gkstress" raw "$SOCK" "$T/f.state" 2>&1)
 check "a type not permitted while waiting drops the peer after its REQUEST" \
     sh -c "echo '$out' | grep -q '^type=67' && echo '$out' | tail -1 | grep -qx closed"
 frame "$T/f.enroll" 7 '\000\000\000\001\000\000\000\004name\000\000\000\001x'
-out=$(as 20001 "$T/bin/gkstress" raw "$SOCK" "$T/f.enroll" 2>&1)
+out=$(as 20001 "$T/bin/gkstress" raw "$SOCK" "$T/f.enroll" 2 2>&1)
 check "a root-only type from another uid is refused with an error" \
     sh -c "echo '$out' | grep -q '^type=65 code=denied'"
 # A truncated frame: the header promises 100 bytes, 10 come, then close.
