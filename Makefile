@@ -108,7 +108,7 @@ $(B)/tests/replay_%: $(B)/obj-fa/tests/fuzz/fuzz_%.o \
     $(B)/obj-fa/tests/fuzz/alloc_fail.o $(B)/obj/tests/fuzz/replay_main.o \
     $(FA_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(REPLAY_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/softkey: $(B)/obj/tests/softkey.o $(LIBGK)
 	@mkdir -p $(@D)
@@ -140,8 +140,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(B)/fuzz/alloc_fail.o \
     tests/fuzz/alloc_fail.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -Itests/fuzz -include tests/fuzz/alloc_fail.h \
-	    -o $@ $< $(LIB_SRC) $(FUZZ_EXTRA_SRC) $(B)/fuzz/alloc_fail.o \
-	    $(PKG_LIBS) $(FUZZ_LIBS)
+	    -o $@ $< $(LIB_SRC) $(B)/fuzz/alloc_fail.o $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -150,7 +149,7 @@ fuzz: fuzz-build
 		t=$$(basename $$f); c=tests/fuzz/corpus/$${t#fuzz_}; \
 		mkdir -p $(B)/fuzz/corpus-$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 		    $(B)/fuzz/corpus-$$t $$c || exit 1; \
 	done
 
