@@ -31,8 +31,8 @@ check "daemon starts" daemon_start
 check "enroll alice" approver_new alice 20002
 
 # swapped NAME CMDLINE CWD PATTERN SWAP...: request CMDLINE from CWD,
-# approve it, run SWAP during the delay: the requester exits 77 and the
-# refusal is audited.
+# approve it, run SWAP during the delay: the requester exits 77, is told
+# what changed, and the refusal is audited.
 swapped() {
 	name=$1 line=$2 cwd=$3 pat=$4
 	shift 4
@@ -45,13 +45,15 @@ swapped() {
 	    { notok "$name: approval failed"; return; }
 	"$@"
 	if wait_for test -s "$T/sw.rc" && [ "$(cat "$T/sw.rc")" = 77 ] &&
+	    grep -q "refused: .*\(changed since approval\|leads elsewhere\)" \
+	    "$T/sw.err" &&
 	    [ "$(sqlite3 "$T/state/gatekeeper.db" \
 	    "SELECT state FROM requests WHERE id = $id")" = refused ] &&
 	    "$T/bin/gk-audit" -s "$SOCK" --event exec-refused --request "$id" |
 	    grep -q exec-refused; then
-		ok "$name: refused, 77, audited"
+		ok "$name: refused, 77, told why, audited"
 	else
-		notok "$name: rc=$(cat "$T/sw.rc" 2>/dev/null) $(cat "$T/sw.err")"
+		notok "$name: rc=$(cat "$T/sw.rc" 2>/dev/null) $(cat "$T/sw.err" | tr "\n" "|")"
 	fi
 }
 replace_exe() {
