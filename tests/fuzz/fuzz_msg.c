@@ -113,9 +113,11 @@ read_as_handler(const struct gk_msg *m, const struct getter *g)
 			check(f != NULL && v <= g->max);
 			check(f->len > 0 && f->len <= 20 && strspn(f->val,
 			    "0123456789") == f->len);
-		} else
-			check(r == GK_ERR_NOTFOUND ? f == NULL :
-			    (r == GK_ERR_FORMAT || r == GK_ERR_LIMIT));
+		} else if (r == GK_ERR_NOTFOUND)
+			/* absent, or holding a NUL (gk_msg_str's NULL) */
+			check(f == NULL || memchr(f->val, '\0', f->len) != NULL);
+		else
+			check(r == GK_ERR_FORMAT || r == GK_ERR_LIMIT);
 		break;
 	case STRV:
 		sv = gk_msg_strv(m, g->key, &n);
