@@ -56,7 +56,11 @@ world_cleanup() {
 
 # daemon_start [OPTION...]: extra options (such as -c CONF) go to gatekeeperd.
 daemon_start() {
-	before=$(grep -c "listening on" "$T/daemon.log" 2>/dev/null)
+	# The log must exist before the loop reads it: a missing file made
+	# grep -c print nothing, which ended the wait at once and then
+	# failed the check (seen under load).
+	: >>"$T/daemon.log"
+	before=$(grep -c "listening on" "$T/daemon.log")
 	"$T/bin/gatekeeperd" -f -s "$SOCK" -d "$T/state" -p "$T/pol" "$@" \
 	    2>>"$T/daemon.log" &
 	DPID=$!
