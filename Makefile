@@ -93,7 +93,20 @@ $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBGK)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
-$(B)/tests/replay_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay_main.o $(LIBGK)
+# Replays link the fuzz build of lib/ (alloc_fail.h force-included, so
+# allocations can be made to fail) and the same entry point as the fuzzers.
+FA_CFLAGS := -Itests/fuzz -include tests/fuzz/alloc_fail.h
+FA_LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj-fa/%.o)
+$(B)/obj-fa/%.o: %.c tests/fuzz/alloc_fail.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(FA_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/obj-fa/tests/fuzz/alloc_fail.o: tests/fuzz/alloc_fail.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/fuzz -MMD -MP -c -o $@ $<
+
+$(B)/tests/replay_%: $(B)/obj-fa/tests/fuzz/fuzz_%.o \
+    $(B)/obj-fa/tests/fuzz/alloc_fail.o $(B)/obj/tests/fuzz/replay_main.o \
+    $(FA_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
@@ -121,9 +134,14 @@ demo: all $(B)/tests/softkey | deps
 # Fuzzing (clang/libFuzzer) ----------------------------------------------
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
               -Ilib $(PKG_CFLAGS)
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) | deps
+$(B)/fuzz/alloc_fail.o: tests/fuzz/alloc_fail.c tests/fuzz/alloc_fail.h | deps
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -Itests/fuzz -c -o $@ $<
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(B)/fuzz/alloc_fail.o \
+    tests/fuzz/alloc_fail.h | deps
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -Itests/fuzz -include tests/fuzz/alloc_fail.h \
+	    -o $@ $< $(LIB_SRC) $(B)/fuzz/alloc_fail.o $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -132,9 +150,17 @@ fuzz: fuzz-build
 		t=$$(basename $$f); c=tests/fuzz/corpus/$${t#fuzz_}; \
 		mkdir -p $(B)/fuzz/corpus-$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 		    $(B)/fuzz/corpus-$$t $$c || exit 1; \
 	done
+
+# Hardening (tests/adversarial/) ---------------------------------------------
+# gkstress: raw bytes, held connections, clients at once, commands in a row.
+$(B)/tests/gkstress: $(B)/obj/tests/gkstress.o $(CLIENT_OBJ) $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+check: $(B)/tests/gkstress
 
 # PAM module (pam_module/) ----------------------------------------------------
 # pam_gatekeeper.so: the module, its sudo parser and the few libgk files

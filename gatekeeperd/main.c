@@ -374,7 +374,9 @@ signals(struct daemon *d)
 			d->reload = 1;
 			break;
 		case SIGCHLD:
-			jobs_reap(d);
+			/* Reaped after this batch of events (jobs_reap in the
+			 * loop): reaping here freed jobs whose pipe events were
+			 * still to come in the same batch. */
 			break;
 		}
 	}

@@ -177,6 +177,19 @@ col(sqlite3_stmt *st, int i)
 	return s == NULL ? "" : (const char *)s;
 }
 
+/*
+ * A TEXT column the hash sees whole: bytes after an embedded NUL would be
+ * outside the hash (which reads C strings) yet seen by SQL (user = ?).
+ */
+static int
+text_whole(sqlite3_stmt *st, int i)
+{
+	const char *s = col(st, i);
+
+	return sqlite3_column_type(st, i) == SQLITE_TEXT &&
+	    strlen(s) == (size_t)sqlite3_column_bytes(st, i);
+}
+
 /* A detail field "key=VALUE" (VALUE up to the next space). */
 static int
 detail_get(const char *detail, const char *key, char *out, size_t n)
@@ -276,11 +289,9 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 		if (sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
 		    sqlite3_column_type(st, 4) != SQLITE_INTEGER ||
 		    sqlite3_column_type(st, 6) != SQLITE_INTEGER ||
-		    sqlite3_column_type(st, 3) != SQLITE_TEXT ||
-		    sqlite3_column_type(st, 5) != SQLITE_TEXT ||
-		    sqlite3_column_type(st, 7) != SQLITE_TEXT ||
-		    sqlite3_column_type(st, 8) != SQLITE_TEXT ||
-		    sqlite3_column_type(st, 9) != SQLITE_TEXT ||
+		    !text_whole(st, 3) || !text_whole(st, 5) ||
+		    !text_whole(st, 7) || !text_whole(st, 8) ||
+		    !text_whole(st, 9) ||
 		    sqlite3_column_bytes(st, 10) != GK_DIGEST_LEN ||
 		    sqlite3_column_bytes(st, 11) != GK_DIGEST_LEN ||
 		    memcmp(sqlite3_column_blob(st, 10), prev, GK_DIGEST_LEN) != 0) {

@@ -194,6 +194,9 @@ gk_msg_add(struct gk_msg *m, const char *key, const void *v, size_t n)
 		return GK_ERR_INTERNAL;
 	if (m->nout >= GK_MSG_MAX_FIELDS)
 		return GK_ERR_LIMIT;
+	/* begin could not reserve the field count: nothing may follow. */
+	if (m->out.len < 4)
+		return GK_ERR_ALLOC;
 	if ((r = gk_buf_put_cstring(&m->out, key)) != 0 ||
 	    (r = gk_buf_put_bytes(&m->out, v, n)) != 0)
 		return r;
@@ -234,8 +237,9 @@ gk_msg_finish(struct gk_msg *m, struct gk_buf *out)
 	int r;
 
 	if (m->out.data == NULL || m->out.len < 4) {
+		/* begin's allocation failed */
 		gk_msg_free(m);
-		return GK_ERR_INTERNAL;
+		return GK_ERR_ALLOC;
 	}
 	m->out.data[0] = (uint8_t)(m->nout >> 24);
 	m->out.data[1] = (uint8_t)(m->nout >> 16);

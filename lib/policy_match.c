@@ -614,7 +614,7 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 	r = gk_resolve_program(q->argv[0], q->cwd, q->secure_path, &d->exe,
 	    &d->installed, &d->secure);
 	if (r == GK_ERR_ALLOC)
-		return r;
+		goto fail;
 	if (r != 0) {
 		snprintf(d->why, sizeof(d->why), "cannot resolve the program: %s",
 		    gk_strerror(r));
@@ -630,8 +630,11 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 			/* Paths are canonicalised once, when first needed; an
 			 * argument that cannot be judged denies. */
 			if (rule->matches[j].kind == GK_MATCH_PATH &&
-			    d->paths == NULL && (r = canon_args(q, d)) != 0)
-				return r == GK_ERR_ALLOC ? r : 0;
+			    d->paths == NULL && (r = canon_args(q, d)) != 0) {
+				if (r == GK_ERR_ALLOC)
+					goto fail;
+				return 0;
+			}
 			if (!match_holds(&rule->matches[j], q, d))
 				break;
 		}
@@ -647,7 +650,14 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 	if ((d->action == GK_ACT_ALLOW || d->action == GK_ACT_APPROVE) &&
 	    d->paths == NULL && (r = canon_args(q, d)) != 0) {
 		d->action = GK_ACT_DENY;
-		return r == GK_ERR_ALLOC ? r : 0;
+		if (r == GK_ERR_ALLOC)
+			goto fail;
+		return 0;
 	}
 	return 0;
+ fail:
+	/* An error leaves nothing to free, as policy.h says. */
+	gk_decision_free(d);
+	d->action = GK_ACT_DENY;
+	return r;
 }

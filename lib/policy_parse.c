@@ -164,13 +164,17 @@ struct wordbuf {
 static int
 word_add(struct wordbuf *w, int c)
 {
+	size_t ncap;
 	char *ns;
 
 	if (w->len + 2 > w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 32;
-		if ((ns = realloc(w->s, w->cap)) == NULL)
+		/* cap grows only with the buffer: the line goes on after a
+		 * failure (to find its end), and must not write past it. */
+		ncap = w->cap ? w->cap * 2 : 32;
+		if ((ns = realloc(w->s, ncap)) == NULL)
 			return -1;
 		w->s = ns;
+		w->cap = ncap;
 	}
 	w->s[w->len++] = (char)c;
 	w->s[w->len] = '\0';

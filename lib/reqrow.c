@@ -105,6 +105,12 @@ gk_reqrow_from_stmt(sqlite3_stmt *st, struct gk_reqrow *r)
 		gk_reqrow_free(r);
 		return GK_ERR_ALLOC;
 	}
+	/* The digest holds the uid as 32 bits: any other value would be an
+	 * edit it cannot see. */
+	if (r->uid < 0 || r->uid > (int64_t)UINT32_MAX) {
+		gk_reqrow_free(r);
+		return GK_ERR_FORMAT;
+	}
 	if ((e = col_fixed(st, 3, r->nonce, GK_NONCE_LEN)) != 0 ||
 	    (e = col_fixed(st, 8, r->exe_hash, GK_DIGEST_LEN)) != 0 ||
 	    (e = col_fixed(st, 21, r->digest, GK_DIGEST_LEN)) != 0 ||

@@ -52,6 +52,10 @@ for t in "$GK_SRC"/tests/e2e/*.sh; do
 	case $(basename "$t") in lib.sh) continue ;; esac
 	run_one "e2e_$(basename "$t" .sh)" sh "$t"
 done
+for t in "$GK_SRC"/tests/adversarial/test_*.sh; do
+	[ -f "$t" ] || continue
+	run_one "adv_$(basename "$t" .sh)" sh "$t"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

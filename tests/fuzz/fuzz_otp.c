@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "otp.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+gk_fuzz_one(const uint8_t *data, size_t len)
 {
 	static const uint8_t key[GK_OTP_KEY_LEN] = {
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,

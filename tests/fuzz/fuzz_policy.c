@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "policy.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+gk_fuzz_one(const uint8_t *data, size_t len)
 {
 	static char *const cmds[][5] = {
 		{ "mkfs.ext4", "/dev/sda", NULL },

@@ -5,13 +5,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc_fail.h"
 #include "policy.h"
 #include "shline.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+gk_fuzz_one(const uint8_t *data, size_t len)
 {
 	static const struct gk_sh_vars v = { "/home/f", "f", "/tmp" };
 	struct gk_sh_line l;

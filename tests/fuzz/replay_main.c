@@ -45,6 +45,8 @@ main(int argc, char **argv)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp);
+	/* Line by line: a crash still shows which input came before it. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..%zu\n", n);
 	for (i = 0; i < n; i++) {
 		uint8_t *buf = NULL;
@@ -65,6 +67,7 @@ main(int argc, char **argv)
 			len += (size_t)r;
 		}
 		close(fd);
+		printf("# %s\n", names[i]);
 		LLVMFuzzerTestOneInput(buf, len);
 		free(buf);
 		printf("ok %zu - %s\n", i + 1, names[i]);
