@@ -31,8 +31,15 @@ check "the fd count is back to where it was after 1,000" \
     wait_for sh -c "[ \$(ls /proc/$DPID/fd | wc -l) -le $fd1 ]"
 rss2=$(rss_kb)
 diag "daemon after 1,000 commands: $fd1 fds, $rss1 kB; after 10,000: $(fds) fds, $rss2 kB"
-check "RSS after 10,000 within 20 MB of after 1,000" \
-    test "$rss2" -le $((rss1 + 20480))
+# Under ASan freed memory sits in its quarantine (hundreds of MB), so RSS
+# says nothing about leaks there; the plain build's run of this test is
+# the one that bounds memory.
+if ldd "$T/bin/gatekeeperd" 2>/dev/null | grep -q libasan; then
+	ok "RSS bound checked by the plain build only # SKIP ASan quarantine"
+else
+	check "RSS after 10,000 within 20 MB of after 1,000" \
+	    test "$rss2" -le $((rss1 + 20480))
+fi
 n=$(sqlite3 "$T/state/gatekeeper.db" \
     "SELECT count(*) FROM requests WHERE rule = 'true' AND state = 'done' AND status = 0")
 check "10,000 requests recorded done, exit 0 (saw $n)" test "$n" = 10000
