@@ -1,5 +1,6 @@
 #include <err.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -67,4 +68,22 @@ int
 gk_client_recv(int fd, struct gk_msg *m)
 {
 	return gk_msg_recv_fd(fd, m);
+}
+
+void *
+gk_client_must(void *p)
+{
+	if (p == NULL)
+		errx(1, "out of memory");
+	return p;
+}
+
+int
+gk_client_finish_stdout(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("writing to standard output");
+		return 1;
+	}
+	return rc;
 }

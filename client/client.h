@@ -19,4 +19,10 @@ int		 gk_client_send(int fd, struct gk_msg *m);
  * daemon closed the connection). */
 int		 gk_client_recv(int fd, struct gk_msg *m);
 
+/* p, or an exit with "out of memory" when it is NULL. */
+void		*gk_client_must(void *p);
+/* rc, or 1 (with a message) when standard output could not be written:
+ * a client's last word, so a full disk or closed pipe is not a success. */
+int		 gk_client_finish_stdout(int rc);
+
 #endif

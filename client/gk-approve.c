@@ -82,14 +82,6 @@ secret_alloc(size_t n)
 	return p;
 }
 
-static char *
-must(char *s)
-{
-	if (s == NULL)
-		errx(1, "out of memory");
-	return s;
-}
-
 static int
 parse_id(const char *s, uint64_t *v)
 {
@@ -135,16 +127,6 @@ fmt_left(int64_t expires, char *out, size_t n)
 	else
 		snprintf(out, n, "expires in %lldd%lldh", s / 86400,
 		    s % 86400 / 3600);
-}
-
-static int
-finish_stdout(int rc)
-{
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warn("writing to standard output");
-		return 1;
-	}
-	return rc;
 }
 
 /* Terminal and secret input --------------------------------------------- */
@@ -521,23 +503,6 @@ key_unlock(const char *path, struct approver_key *k)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 cmd_keygen(int argc, char **argv)
 {
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], *sk, *seed, *box;
@@ -627,7 +592,7 @@ cmd_keygen(int argc, char **argv)
 			errx(1, "%s already exists; not overwriting it", path);
 		err(1, "%s", path);
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, strlen(text)) == -1 ||
+	if (fchmod(fd, 0600) == -1 || gk_write_all(fd, text, strlen(text)) != 0 ||
 	    fsync(fd) == -1 || close(fd) == -1) {
 		e = errno;
 		unlink(path);
@@ -638,7 +603,7 @@ cmd_keygen(int argc, char **argv)
 	fprintf(stderr, "gk-approve: secret key written to %s (%s)\n", path,
 	    encrypt ? "encrypted with your passphrase" : "not encrypted");
 	printf("ed25519:%s\n", pkhex);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 /* Talking to the daemon -------------------------------------------------- */
@@ -676,7 +641,7 @@ daemon_refused(const struct gk_msg *m, const char *context)
 		s = gk_msg_str(m, "code");
 	if (s == NULL)
 		s = "error";
-	shown = must(gk_audit_text_filter(s, strlen(s)));
+	shown = gk_client_must(gk_audit_text_filter(s, strlen(s)));
 	errx(1, "%s: %s", context, shown);
 }
 
@@ -733,7 +698,7 @@ need_strv(const struct gk_msg *m, const char *key, size_t *n)
 static char *
 name_of(const char *s)
 {
-	return must(gk_audit_text_name(s, strlen(s)));
+	return gk_client_must(gk_audit_text_name(s, strlen(s)));
 }
 
 /* list ------------------------------------------------------------------- */
@@ -804,7 +769,7 @@ cmd_list(int argc, char **argv)
 			unexpected(&m);
 		id = need_u64(&m, "id", UINT64_MAX);
 		args = need_strv(&m, "arg", &argn);
-		cmd = must(gk_escape_argv(argn, args));
+		cmd = gk_client_must(gk_escape_argv(argn, args));
 		if (json) {
 			(void)need_str(&m, "user");
 			(void)need_str(&m, "rule");
@@ -816,16 +781,16 @@ cmd_list(int argc, char **argv)
 				errx(1, "out of memory");
 			row = &rows[nrows++];
 			snprintf(buf, sizeof(buf), "%" PRIu64, id);
-			row->c[0] = must(strdup(buf));
+			row->c[0] = gk_client_must(strdup(buf));
 			row->c[1] = name_of(need_str(&m, "user"));
 			row->c[2] = name_of(need_str(&m, "rule"));
 			snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64,
 			    need_u64(&m, "approvals", UINT32_MAX),
 			    need_u64(&m, "need", UINT32_MAX));
-			row->c[3] = must(strdup(buf));
+			row->c[3] = gk_client_must(strdup(buf));
 			fmt_left((int64_t)need_u64(&m, "expires", INT64_MAX), buf,
 			    sizeof(buf));
-			row->c[4] = must(strdup(buf));
+			row->c[4] = gk_client_must(strdup(buf));
 			row->c[5] = cmd;
 		}
 		free(args);
@@ -848,7 +813,7 @@ cmd_list(int argc, char **argv)
 		putchar('\n');
 	}
 	free(rows);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 /* show, and what approve and deny show first ----------------------------- */
@@ -972,7 +937,7 @@ show_field(const char *label, const char *value)
 static void
 show_escaped(const char *label, const char *s)
 {
-	char *e = must(gk_escape_str(s));
+	char *e = gk_client_must(gk_escape_str(s));
 
 	show_field(label, e);
 	free(e);
@@ -1031,7 +996,7 @@ show_request(const struct req *rq)
 	s = name_of(rq->user);
 	printf("%-13s %s (uid %" PRIu64 ")\n", "requester:", s, rq->uid);
 	free(s);
-	s = must(gk_escape_argv(rq->argc, rq->argv));
+	s = gk_client_must(gk_escape_argv(rq->argc, rq->argv));
 	show_field("command:", s);
 	free(s);
 	for (i = 0; i < rq->argc; i++) {
@@ -1084,7 +1049,7 @@ show_request(const struct req *rq)
 			show_name("decided:", rq->decided[i]);
 			continue;
 		}
-		s = must(gk_audit_text_name(rq->decided[i],
+		s = gk_client_must(gk_audit_text_name(rq->decided[i],
 		    (size_t)(e - rq->decided[i])));
 		e = name_of(e + 1);
 		printf("%-13s %s %s\n", "decided:", s, e);
@@ -1113,7 +1078,7 @@ cmd_show(int argc, char **argv)
 	fetch_request(id, &rq);
 	show_request(&rq);
 	req_free(&rq);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 /* approve and deny ------------------------------------------------------- */
@@ -1123,8 +1088,8 @@ summary(const struct req *rq, const char *decision)
 {
 	char *cmd, *cwd, *rule, *user, *reason;
 
-	cmd = must(gk_escape_argv(rq->argc, rq->argv));
-	cwd = must(gk_escape_str(rq->cwd));
+	cmd = gk_client_must(gk_escape_argv(rq->argc, rq->argv));
+	cwd = gk_client_must(gk_escape_str(rq->cwd));
 	rule = name_of(rq->rule);
 	user = name_of(rq->user);
 	fprintf(stderr, "request %" PRIu64 "  fingerprint %s\n"
@@ -1132,7 +1097,7 @@ summary(const struct req *rq, const char *decision)
 	    "  requester: %s (uid %" PRIu64 ")\n", rq->id, rq->fp, cmd, cwd,
 	    rule, user, rq->uid);
 	if (rq->reason[0] != '\0') {
-		reason = must(gk_escape_str(rq->reason));
+		reason = gk_client_must(gk_escape_str(rq->reason));
 		fprintf(stderr, "  reason:    %s\n", reason);
 		free(reason);
 	}
@@ -1258,7 +1223,7 @@ cmd_decide(int argc, char **argv, const char *decision)
 	if (m.type != GK_T_OK)
 		unexpected(&m);
 	if ((msg = gk_msg_str(&m, "message")) != NULL && *msg != '\0') {
-		s = must(gk_audit_text_filter(msg, strlen(msg)));
+		s = gk_client_must(gk_audit_text_filter(msg, strlen(msg)));
 		printf("%s\n", s);
 		free(s);
 	} else
@@ -1266,7 +1231,7 @@ cmd_decide(int argc, char **argv, const char *decision)
 		    deny ? "denial" : "approval");
 	gk_msg_free(&m);
 	req_free(&rq);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 static int

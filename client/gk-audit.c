@@ -91,18 +91,10 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
-static void *
-must(void *p)
-{
-	if (p == NULL)
-		errx(1, "out of memory");
-	return p;
-}
-
 static void
 str_set(struct str *s, const void *p, size_t n)
 {
-	s->p = must(malloc(n + 1));
+	s->p = gk_client_must(malloc(n + 1));
 	if (n > 0)
 		memcpy(s->p, p, n);
 	s->p[n] = '\0';
@@ -117,16 +109,6 @@ rec_free(struct rec *r)
 	free(r->session.p);
 	free(r->command.p);
 	free(r->detail.p);
-}
-
-static int
-finish_stdout(int rc)
-{
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warn("writing to standard output");
-		return 1;
-	}
-	return rc;
 }
 
 /* Parsing arguments ------------------------------------------------------ */
@@ -273,7 +255,7 @@ file_uri(const char *abs)
 	const unsigned char *p;
 	char *u, *q;
 
-	u = must(malloc(5 + 3 * strlen(abs) + sizeof("?immutable=1")));
+	u = gk_client_must(malloc(5 + 3 * strlen(abs) + sizeof("?immutable=1")));
 	q = u + 5;
 	memcpy(u, "file:", 5);
 	for (p = (const unsigned char *)abs; *p != '\0'; p++) {
@@ -389,7 +371,7 @@ db_query(const struct query *q, struct rec **out)
 		sqlite3_bind_int64(st, 5, q->until);
 	sqlite3_bind_int64(st, 6, q->has_limit ? (sqlite3_int64)q->limit : -1);
 	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		recs = must(reallocarray(recs, n + 1, sizeof(*recs)));
+		recs = gk_client_must(reallocarray(recs, n + 1, sizeof(*recs)));
 		r = &recs[n++];
 		r->seq = sqlite3_column_int64(st, 0);
 		r->time = sqlite3_column_int64(st, 1);
@@ -444,7 +426,7 @@ reply_text(const struct gk_msg *m)
 		s = gk_msg_str(m, "code");
 	if (s == NULL)
 		s = "";
-	return must(gk_audit_text_filter(s, strlen(s)));
+	return gk_client_must(gk_audit_text_filter(s, strlen(s)));
 }
 
 static void __attribute__((noreturn))
@@ -534,7 +516,7 @@ daemon_query(const struct query *q, struct rec **out)
 			daemon_refused(&m, 1);
 		if (m.type != GK_T_ITEM)
 			unexpected(&m, 1);
-		recs = must(reallocarray(recs, n + 1, sizeof(*recs)));
+		recs = gk_client_must(reallocarray(recs, n + 1, sizeof(*recs)));
 		r = &recs[n++];
 		if ((r->seq = field_i64(&m, "seq", -1)) < 0 ||
 		    (r->time = field_i64(&m, "time", -1)) < 0)
@@ -608,7 +590,7 @@ grid_line(const struct grid *g, const size_t *w, const char **cell,
 		if (len[k] > 0)
 			last = k;
 	for (k = 0; k <= last; k++) {
-		char *part = must(strndup(cell[k], len[k]));
+		char *part = gk_client_must(strndup(cell[k], len[k]));
 
 		l = gk_audit_text_width(part);
 		right = g->numeric[k] && !header;
@@ -678,7 +660,7 @@ time_cell(int64_t when)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(buf, sizeof(buf), "%" PRId64, when);
-	return must(strdup(buf));
+	return gk_client_must(strdup(buf));
 }
 
 static char *
@@ -687,16 +669,16 @@ int_cell(int64_t v, int dash_if_zero)
 	char buf[32];
 
 	if (dash_if_zero && v == 0)
-		return must(strdup("-"));
+		return gk_client_must(strdup("-"));
 	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	return must(strdup(buf));
+	return gk_client_must(strdup(buf));
 }
 
 static char *
 name_cell(const struct str *s)
 {
-	return s->n == 0 ? must(strdup("-")) :
-	    must(gk_audit_text_name(s->p, s->n));
+	return s->n == 0 ? gk_client_must(strdup("-")) :
+	    gk_client_must(gk_audit_text_name(s->p, s->n));
 }
 
 #define NCOLS	7
@@ -718,17 +700,17 @@ print_table(const struct rec *recs, size_t n)
 
 	if (n == 0)
 		return;
-	c = must(calloc(n * NCOLS, sizeof(*c)));
+	c = gk_client_must(calloc(n * NCOLS, sizeof(*c)));
 	for (i = 0; i < n; i++) {
 		c[i * NCOLS] = int_cell(recs[i].seq, 0);
 		c[i * NCOLS + 1] = time_cell(recs[i].time);
 		c[i * NCOLS + 2] = name_cell(&recs[i].event);
 		c[i * NCOLS + 3] = name_cell(&recs[i].user);
 		c[i * NCOLS + 4] = int_cell(recs[i].request, 1);
-		c[i * NCOLS + 5] = recs[i].command.n == 0 ? must(strdup("-")) :
-		    must(gk_audit_text_filter(recs[i].command.p,
+		c[i * NCOLS + 5] = recs[i].command.n == 0 ? gk_client_must(strdup("-")) :
+		    gk_client_must(gk_audit_text_filter(recs[i].command.p,
 		    recs[i].command.n));
-		c[i * NCOLS + 6] = must(gk_audit_text_filter(recs[i].detail.p,
+		c[i * NCOLS + 6] = gk_client_must(gk_audit_text_filter(recs[i].detail.p,
 		    recs[i].detail.n));
 	}
 	grid_print(&g, c, n);
@@ -796,7 +778,7 @@ cmd_query(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		rec_free(&recs[i]);
 	free(recs);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 /* show ID ------------------------------------------------------------------ */
@@ -817,7 +799,7 @@ join_words(char *const *v, size_t n)
 
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
-	s = must(calloc(1, len));
+	s = gk_client_must(calloc(1, len));
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			strcat(s, " ");
@@ -831,7 +813,7 @@ msg_dup(const struct gk_msg *m, const char *key)
 {
 	const char *v = gk_msg_str(m, key);
 
-	return must(strdup(v != NULL ? v : ""));
+	return gk_client_must(strdup(v != NULL ? v : ""));
 }
 
 static void
@@ -862,7 +844,7 @@ daemon_request(uint64_t id, struct reqinfo *ri)
 	if ((v = gk_msg_strv(&m, "arg", &n)) == NULL || n == 0)
 		errx(1, "malformed reply from gatekeeperd: request without "
 		    "a command");
-	ri->command = must(gk_escape_argv(n, v));
+	ri->command = gk_client_must(gk_escape_argv(n, v));
 	free(v);
 	if ((v = gk_msg_strv(&m, "member", &n)) == NULL)
 		errx(1, "malformed reply from gatekeeperd: bad approver list");
@@ -890,16 +872,16 @@ db_request(const char *path, uint64_t id, struct reqinfo *ri)
 	ri->created = row.created;
 	ri->expires = row.expires;
 	ri->status = row.status;
-	ri->state = must(strdup(row.state));
-	ri->user = must(strdup(row.user));
-	ri->rule = must(strdup(row.rule));
+	ri->state = gk_client_must(strdup(row.state));
+	ri->user = gk_client_must(strdup(row.user));
+	ri->rule = gk_client_must(strdup(row.rule));
 	gk_fingerprint(row.digest, fp);
-	ri->fp = must(strdup(fp));
-	ri->cwd = must(strdup(row.cwd));
-	ri->run_as = must(strdup(row.run_as));
-	ri->set = must(strdup(row.set_name));
-	ri->reason = must(strdup(row.reason));
-	ri->command = must(gk_escape_argv(row.argc, row.argv));
+	ri->fp = gk_client_must(strdup(fp));
+	ri->cwd = gk_client_must(strdup(row.cwd));
+	ri->run_as = gk_client_must(strdup(row.run_as));
+	ri->set = gk_client_must(strdup(row.set_name));
+	ri->reason = gk_client_must(strdup(row.reason));
+	ri->command = gk_client_must(gk_escape_argv(row.argc, row.argv));
 	ri->members = join_words(row.members, row.nmembers);
 	gk_reqrow_free(&row);
 }
@@ -923,7 +905,7 @@ reqinfo_free(struct reqinfo *ri)
 static void
 show_line(const char *label, const char *value, int name)
 {
-	char *v = must(name ? gk_audit_text_name(value, strlen(value)) :
+	char *v = gk_client_must(name ? gk_audit_text_name(value, strlen(value)) :
 	    gk_audit_text_filter(value, strlen(value)));
 
 	printf("  %-12s %s\n", label, v);
@@ -950,7 +932,7 @@ after_cell(int64_t t, int64_t t0)
 	else
 		snprintf(buf, sizeof(buf), "+%" PRId64 "d%02" PRId64 "h",
 		    d / 86400, d % 86400 / 3600);
-	return must(strdup(buf));
+	return gk_client_must(strdup(buf));
 }
 
 /* The detail without the long hex fields (digests, signatures) that
@@ -961,11 +943,11 @@ short_detail(const struct str *d)
 	static const char *const drop[] = {
 		"sig=", "digest=", "output_hash=", "kept_hash=", "fingerprint=",
 	};
-	char *out = must(calloc(1, d->n + 1)), *w, *save = NULL, *copy;
+	char *out = gk_client_must(calloc(1, d->n + 1)), *w, *save = NULL, *copy;
 	size_t i;
 	int skip;
 
-	copy = must(strdup(d->p));	/* up to an embedded NUL */
+	copy = gk_client_must(strdup(d->p));	/* up to an embedded NUL */
 	for (w = strtok_r(copy, " ", &save); w != NULL;
 	    w = strtok_r(NULL, " ", &save)) {
 		for (i = 0, skip = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
@@ -978,7 +960,7 @@ short_detail(const struct str *d)
 		strcat(out, w);
 	}
 	free(copy);
-	w = must(gk_audit_text_filter(out, strlen(out)));
+	w = gk_client_must(gk_audit_text_filter(out, strlen(out)));
 	free(out);
 	return w;
 }
@@ -1034,7 +1016,7 @@ show_text(const struct reqinfo *ri, const struct rec *recs, size_t n)
 	char buf[256], *t, *state, **c;
 	size_t i;
 
-	state = must(gk_audit_text_name(ri->state, strlen(ri->state)));
+	state = gk_client_must(gk_audit_text_name(ri->state, strlen(ri->state)));
 	if (ri->status >= 0)
 		printf("request %" PRId64 ": %s, exit status %" PRId64 "\n",
 		    ri->id, state, ri->status);
@@ -1042,7 +1024,7 @@ show_text(const struct reqinfo *ri, const struct rec *recs, size_t n)
 		printf("request %" PRId64 ": %s\n", ri->id, state);
 	free(state);
 	show_line("command", ri->command, 0);
-	t = must(gk_audit_text_name(ri->user, strlen(ri->user)));
+	t = gk_client_must(gk_audit_text_name(ri->user, strlen(ri->user)));
 	snprintf(buf, sizeof(buf), "%s (uid %" PRId64 ")", t, ri->uid);
 	free(t);
 	show_line("requester", buf, 0);
@@ -1056,12 +1038,12 @@ show_text(const struct reqinfo *ri, const struct rec *recs, size_t n)
 	} else
 		show_line("approvals", "none needed (allow rule)", 0);
 	show_line("fingerprint", ri->fp, 0);
-	t = must(gk_escape_str(ri->cwd));
+	t = gk_client_must(gk_escape_str(ri->cwd));
 	show_line("cwd", t, 0);
 	free(t);
 	show_line("run as", ri->run_as, 1);
 	if (*ri->reason != '\0') {
-		t = must(gk_escape_str(ri->reason));
+		t = gk_client_must(gk_escape_str(ri->reason));
 		show_line("reason", t, 0);
 		free(t);
 	}
@@ -1078,7 +1060,7 @@ show_text(const struct reqinfo *ri, const struct rec *recs, size_t n)
 		printf("no audit record of this request is visible\n");
 		return;
 	}
-	c = must(calloc(n * TL_COLS, sizeof(*c)));
+	c = gk_client_must(calloc(n * TL_COLS, sizeof(*c)));
 	for (i = 0; i < n; i++) {
 		c[i * TL_COLS] = time_cell(recs[i].time);
 		c[i * TL_COLS + 1] = after_cell(recs[i].time, ri->created);
@@ -1129,7 +1111,7 @@ cmd_show(int argc, char **argv)
 		rec_free(&recs[i]);
 	free(recs);
 	reqinfo_free(&ri);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 static int
@@ -1147,11 +1129,11 @@ cmd_checkpoint(int argc, char **argv)
 	daemon_ask(&m, GK_T_OK);
 	if ((line = gk_msg_str(&m, "message")) == NULL || *line == '\0')
 		errx(1, "malformed reply from gatekeeperd: no checkpoint");
-	s = must(gk_audit_text_filter(line, strlen(line)));
+	s = gk_client_must(gk_audit_text_filter(line, strlen(line)));
 	printf("%s\n", s);
 	free(s);
 	gk_msg_free(&m);
-	return finish_stdout(0);
+	return gk_client_finish_stdout(0);
 }
 
 /* The first line of the anchor file, checked to be a checkpoint. */
@@ -1208,12 +1190,12 @@ cmd_verify(int argc, char **argv)
 		    sizeof(msg));
 		sqlite3_close(db);
 		free(line);
-		s = must(gk_audit_text_filter(msg, strlen(msg)));
+		s = gk_client_must(gk_audit_text_filter(msg, strlen(msg)));
 		if (r < 0)
 			errx(EXIT_USAGE, "%s: %s", db_path, s);
 		printf("%s\n", s);
 		free(s);
-		return finish_stdout(r == 0 ? 0 : 1);
+		return gk_client_finish_stdout(r == 0 ? 0 : 1);
 	}
 
 	fd = gk_client_dial(sock_opt);
@@ -1238,7 +1220,7 @@ cmd_verify(int argc, char **argv)
 		unexpected(&m, EXIT_USAGE);
 	free(s);
 	gk_msg_free(&m);
-	return finish_stdout(r);
+	return gk_client_finish_stdout(r);
 }
 
 int

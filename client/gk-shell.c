@@ -537,35 +537,57 @@ run_line(struct shell *sh, const char *line, size_t len, int more_ok,
 	return 0;
 }
 
+/* Input lines gathered until they make a complete command line. */
+struct gather {
+	char	*p;
+	size_t	 len;
+	int	 ran;		/* p holds a line that ran; the next input starts anew */
+};
+
+/*
+ * Adds n bytes of input and runs the gathered line once it is complete
+ * (or too long to wait for more). Returns 1 when it ran (g->p holds it
+ * until the next call), 0 when it waits for more, -1 out of memory.
+ */
+static int
+gather_feed(struct shell *sh, struct gather *g, const char *in, size_t n)
+{
+	char *np;
+
+	if (g->ran)
+		g->len = g->ran = 0;
+	if ((np = realloc(g->p, g->len + n + 1)) == NULL) {
+		fprintf(stderr, "gk-shell: out of memory\n");
+		sh->status = 1;
+		return -1;
+	}
+	g->p = np;
+	memcpy(g->p + g->len, in, n);
+	g->len += n;
+	g->p[g->len] = '\0';
+	if (run_line(sh, g->p, g->len, 1, 0) == GK_ERR_SHORT &&
+	    g->len < GK_SH_LINE_MAX)
+		return 0;
+	g->ran = 1;
+	return 1;
+}
+
 /* Non-interactive input: lines from a stdin that is not a terminal. */
 static void
 run_stream(struct shell *sh, FILE *in)
 {
-	char *line = NULL, *acc = NULL;
-	size_t cap = 0, alen = 0;
+	struct gather g = { NULL, 0, 0 };
+	char *line = NULL;
+	size_t cap = 0;
 	ssize_t n;
 
-	while (!sh->exiting && (n = getline(&line, &cap, in)) != -1) {
-		char *na = realloc(acc, alen + (size_t)n + 1);
-
-		if (na == NULL) {
-			fprintf(stderr, "gk-shell: out of memory\n");
-			sh->status = 1;
+	while (!sh->exiting && (n = getline(&line, &cap, in)) != -1)
+		if (gather_feed(sh, &g, line, (size_t)n) == -1)
 			break;
-		}
-		acc = na;
-		memcpy(acc + alen, line, (size_t)n);
-		alen += (size_t)n;
-		acc[alen] = '\0';
-		if (run_line(sh, acc, alen, 1, 0) == GK_ERR_SHORT &&
-		    alen < GK_SH_LINE_MAX)
-			continue;
-		alen = 0;
-	}
-	if (alen > 0 && !sh->exiting)
-		run_line(sh, acc, alen, 0, 0);
+	if (g.len > 0 && !g.ran && !sh->exiting)
+		run_line(sh, g.p, g.len, 0, 0);
 	free(line);
-	free(acc);
+	free(g.p);
 }
 
 /* Interactive ------------------------------------------------------------ */
@@ -677,13 +699,13 @@ static void
 run_interactive(struct shell *sh)
 {
 	struct sigaction sa;
-	char hpath[PATH_MAX + sizeof(HISTORY_FILE) + 1], *acc = NULL;
+	char hpath[PATH_MAX + sizeof(HISTORY_FILE) + 1];
+	struct gather g = { NULL, 0, 0 };
 	const char *line;
-	size_t alen = 0;
 	EditLine *el;
 	HistEvent ev;
 	History *h;
-	int count;
+	int count, r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_int_prompt;	/* no SA_RESTART: Ctrl-C ends el_gets */
@@ -707,43 +729,30 @@ run_interactive(struct shell *sh)
 	el_set(el, EL_HIST, history, h);
 	while (!sh->exiting) {
 		make_prompt(sh);
-		prompt_more = alen > 0;
+		prompt_more = g.len > 0 && !g.ran;
 		errno = 0;
 		if ((line = el_gets(el, &count)) == NULL || count <= 0) {
 			if (count == -1 && errno == EINTR) {
 				/* Ctrl-C: drop the line, start afresh. */
 				fputc('\n', stdout);
-				alen = 0;
+				g.len = g.ran = 0;
 				el_reset(el);
 				continue;
 			}
 			fputs("exit\n", stdout);
 			break;
 		}
-		{
-			char *na = realloc(acc, alen + (size_t)count + 1);
-
-			if (na == NULL) {
-				fprintf(stderr, "gk-shell: out of memory\n");
-				break;
-			}
-			acc = na;
-			memcpy(acc + alen, line, (size_t)count);
-			alen += (size_t)count;
-			acc[alen] = '\0';
-		}
-		if (run_line(sh, acc, alen, 1, 0) == GK_ERR_SHORT &&
-		    alen < GK_SH_LINE_MAX)
-			continue;
-		if (strspn(acc, " \t\n") != alen && !holds_otp(acc)) {
-			acc[strcspn(acc, "\n") == alen - 1 ? alen - 1 : alen] =
+		if ((r = gather_feed(sh, &g, line, (size_t)count)) == -1)
+			break;
+		if (r == 1 && strspn(g.p, " \t\n") != g.len &&
+		    !holds_otp(g.p)) {
+			g.p[strcspn(g.p, "\n") == g.len - 1 ? g.len - 1 : g.len] =
 			    '\0';
-			history(h, &ev, H_ENTER, acc);
+			history(h, &ev, H_ENTER, g.p);
 			history_save(h, hpath);
 		}
-		alen = 0;
 	}
-	free(acc);
+	free(g.p);
 	el_end(el);
 	history_end(h);
 }
@@ -783,10 +792,9 @@ main(int argc, char **argv)
 		run_line(&sh, forced, strlen(forced), 0, 1);
 		return sh.status;
 	}
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-		sh.interactive = 1;
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		run_interactive(&sh);
-	} else
+	else
 		run_stream(&sh, stdin);
 	return sh.status;
 }

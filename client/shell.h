@@ -25,7 +25,6 @@ struct shell {
 	char		 session[48];	/* $GK_SESSION, or made up at start */
 	const char	*ssh;		/* $SSH_CONNECTION, or NULL */
 	char		 tty[64];	/* ttyname(0), or "" */
-	int		 interactive;	/* a person at a terminal */
 	int		 status;	/* of the last pipeline */
 	int		 exiting;	/* `exit` was run */
 };

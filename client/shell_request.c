@@ -138,27 +138,11 @@ error_status(const struct gk_msg *m)
 }
 
 static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
 print_output(const struct gk_msg *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (strcmp(m->f[i].key, "data") == 0)
-			write_all(strcmp(str(m, "stream"), "2") == 0 ? 2 : 1,
+			(void)gk_write_all(strcmp(str(m, "stream"), "2") == 0 ? 2 : 1,
 			    m->f[i].val, m->f[i].len);
 }
 
@@ -219,7 +203,7 @@ ask_tty(const char *question)
 
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
 		return -1;
-	write_all(fd, question, strlen(question));
+	(void)gk_write_all(fd, question, strlen(question));
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n == -1 && errno == EINTR);
@@ -604,7 +588,7 @@ gk_show(struct shell *sh, int64_t id)
 		if (strcmp(m.f[i].key, "output") == 0 && m.f[i].len > 0) {
 			printf("output:\n");
 			fflush(stdout);
-			write_all(1, m.f[i].val, m.f[i].len);
+			(void)gk_write_all(1, m.f[i].val, m.f[i].len);
 		}
 	gk_msg_free(&m);
 	return 0;

@@ -251,9 +251,10 @@ gk_msg_finish(struct gk_msg *m, struct gk_buf *out)
 	return r;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+gk_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -295,7 +296,7 @@ gk_msg_send_fd(int fd, struct gk_msg *m)
 
 	gk_buf_init(&out, GK_FRAME_HDR + GK_FRAME_MAX);
 	if ((r = gk_msg_finish(m, &out)) == 0)
-		r = write_all(fd, out.data, out.len);
+		r = gk_write_all(fd, out.data, out.len);
 	gk_buf_free(&out);
 	return r;
 }

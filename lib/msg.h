@@ -61,6 +61,10 @@ int	gk_msg_add_i64(struct gk_msg *m, const char *key, int64_t v);
 /* Appends the framed message to out and frees m's building state. */
 int	gk_msg_finish(struct gk_msg *m, struct gk_buf *out);
 
+/* Writes all n bytes to fd (retrying on EINTR and short writes): 0, or
+ * GK_ERR_SYSTEM with errno set. */
+int	gk_write_all(int fd, const void *p, size_t n);
+
 /* Blocking helpers for clients: send one message, read one message. */
 int	gk_msg_send_fd(int fd, struct gk_msg *m);
 int	gk_msg_recv_fd(int fd, struct gk_msg *m);

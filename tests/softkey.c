@@ -25,6 +25,7 @@
 #include <sodium.h>
 #include <yubikey.h>
 
+#include "msg.h"
 #include "otp.h"
 
 #define STATE_MAX	4096
@@ -119,23 +120,6 @@ parse_num(const char *s, unsigned long max, uint32_t *out)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void
 sync_dir_of(const char *path)
 {
@@ -184,7 +168,7 @@ save(const char *path, const struct softkey *sk, int create)
 		warnmsg("%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, (size_t)n) == -1 ||
+	if (fchmod(fd, 0600) == -1 || gk_write_all(fd, text, (size_t)n) != 0 ||
 	    fsync(fd) == -1) {
 		e = errno;
 		close(fd);
