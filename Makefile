@@ -84,9 +84,14 @@ $(B)/gkctl $(B)/gk-shell $(B)/gk-approve $(B)/gk-audit: $(B)/%: \
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) \
 	    $(EXTRA_LIBS)
 
-# gk-shell: its daemon dealings, and libedit for line editing.
+# gk-shell: its daemon dealings. libedit is not linked: gk-shell loads it
+# (by this soname) only for an interactive session, so that "gk-shell -c"
+# starts with libc alone.
+LIBEDIT_SONAME = $(or $(shell objdump -p \
+    "$$(pkg-config --variable=libdir libedit 2>/dev/null)/libedit.so" \
+    2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'),libedit.so.2)
 $(B)/gk-shell: $(B)/obj/client/shell_request.o
-$(B)/gk-shell: EXTRA_LIBS = $(shell pkg-config --libs libedit 2>/dev/null || echo -ledit)
+$(B)/obj/client/gk-shell.o: CFLAGS_ALL += -DGK_LIBEDIT='"$(LIBEDIT_SONAME)"'
 
 # Tests -----------------------------------------------------------------
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBGK)
@@ -174,7 +179,7 @@ PAM_OBJ     := $(PAM_SRC:%.c=$(B)/obj/%.o) $(PAM_LIB_SRC:%.c=$(B)/obj/%.o)
 PAM_MAP     := pam_module/pam_gatekeeper.map
 PAM_LDFLAGS := -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
                -Wl,--version-script=$(PAM_MAP)
-PAM_LIBS    := -lpam $(shell pkg-config --libs libsodium 2>/dev/null)
+PAM_LIBS    := -lpam
 
 all: $(B)/pam_gatekeeper.so
 

@@ -4,7 +4,8 @@
  * redirections if need be), allow/approve ones are run by gatekeeperd
  * after the approvals it needs. The language is in lib/shline.h.
  *
- * Modes: interactive (a terminal on stdin: line editing, history, prompt),
+ * Modes: interactive (a terminal on stdin: line editing, history, prompt;
+ * libedit is loaded only then, so -c never pays for loading it),
  * -c LINE (also what sshd runs for "ssh host CMD"), sshd ForceCommand (no
  * arguments and $SSH_ORIGINAL_COMMAND set), login shell (argv[0] starting
  * with '-'), and lines read from a stdin that is not a terminal.
@@ -21,6 +22,7 @@
  * - keep the history file private (0600, the user's own, no symlink) and
  *   keep lines holding an OTP out of it.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
@@ -38,7 +40,7 @@
 #include "client.h"
 #include "escape.h"
 #include "gk_err.h"
-#include "policy.h"
+#include "buf.h"
 #include "proto.h"
 #include "shell.h"
 
@@ -83,14 +85,20 @@ set_pwd(struct shell *sh)
 	setenv("PWD", sh->pwd, 1);
 }
 
-static void
-session_init(struct shell *sh)
+/*
+ * The user's name and home directory, from the password database. Looked
+ * up when first needed (a ~, $HOME or $USER; cd alone; the prompt; gk
+ * list), so that "gk-shell -c CMD" does not pay for a lookup it never uses.
+ */
+void
+sh_who(struct shell *sh)
 {
 	struct passwd *pw;
 	const char *e;
-	uint8_t rnd[8];
-	char *t;
 
+	if (sh->who_known)
+		return;
+	sh->who_known = 1;
 	if ((pw = getpwuid(getuid())) != NULL) {
 		snprintf(sh->user, sizeof(sh->user), "%s", pw->pw_name);
 		snprintf(sh->home, sizeof(sh->home), "%s", pw->pw_dir);
@@ -98,6 +106,28 @@ session_init(struct shell *sh)
 		snprintf(sh->user, sizeof(sh->user), "%u", (unsigned)getuid());
 	if (sh->home[0] == '\0' && (e = getenv("HOME")) != NULL)
 		snprintf(sh->home, sizeof(sh->home), "%s", e);
+}
+
+/* Does a word use the user's name or home (~, ~/x, $HOME, $USER)? */
+static int
+word_needs_who(const struct gk_sh_word *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->len; i++)
+		if ((w->text[i] == '~' && w->kind[i] == GK_SH_RAW) ||
+		    w->kind[i] == GK_SH_VAR0)
+			return 1;
+	return 0;
+}
+
+static void
+session_init(struct shell *sh)
+{
+	const char *e;
+	uint8_t rnd[8];
+	char *t;
+
 	if (gethostname(sh->host, sizeof(sh->host)) != 0)
 		snprintf(sh->host, sizeof(sh->host), "?");
 	sh->host[sizeof(sh->host) - 1] = '\0';
@@ -133,12 +163,18 @@ is_builtin(const char *w)
 static int
 b_cd(struct shell *sh, char **argv, size_t argc)
 {
-	const char *dir = argc > 1 ? argv[1] : sh->home;
+	const char *dir;
 	char prev[PATH_MAX];
 
 	if (argc > 2) {
 		fprintf(stderr, "gk-shell: cd: too many arguments\n");
 		return 1;
+	}
+	if (argc > 1)
+		dir = argv[1];
+	else {
+		sh_who(sh);
+		dir = sh->home;
 	}
 	if (strcmp(dir, "-") == 0) {
 		if (sh->oldpwd[0] == '\0') {
@@ -438,6 +474,13 @@ run_pipe(struct shell *sh, const struct gk_sh_pipe *p, int exec_ok)
 	for (i = 0; i < p->ncmds; i++) {
 		const struct gk_sh_cmd *c = &p->cmds[i];
 
+		for (k = 0; k < c->nwords; k++)
+			if (word_needs_who(&c->words[k]))
+				sh_who(sh);
+		for (k = 0; k < c->nredirs; k++)
+			if (c->redirs[k].op != GK_SH_DUP &&
+			    word_needs_who(&c->redirs[k].target))
+				sh_who(sh);
 		if (gk_sh_expand(c->words, c->nwords, &sh->vars, 0,
 		    &jobs[i].argv, &jobs[i].argc, err, sizeof(err)) != 0)
 			goto experr;
@@ -653,6 +696,49 @@ holds_otp(const char *line)
 	return strstr(line, "--otp") != NULL;
 }
 
+/*
+ * libedit, loaded when an interactive session starts: the -c path (every
+ * "ssh host CMD") starts without it, which keeps gk-shell cheaper to start
+ * than bash. GK_LIBEDIT is its soname, from the Makefile.
+ */
+#ifndef GK_LIBEDIT
+#define GK_LIBEDIT	"libedit.so.2"
+#endif
+
+static struct {
+	__typeof__(&el_init)		el_init;
+	__typeof__(&el_end)		el_end;
+	__typeof__(&el_gets)		el_gets;
+	__typeof__(&el_reset)		el_reset;
+	__typeof__(&el_set)		el_set;
+	__typeof__(&history_init)	history_init;
+	__typeof__(&history_end)	history_end;
+	__typeof__(&history)		history;
+} le;
+
+/* 0, or -1 with the reason printed. */
+static int
+libedit_load(void)
+{
+	void *h;
+
+	if ((h = dlopen(GK_LIBEDIT, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "gk-shell: no line editing (%s)\n", dlerror());
+		return -1;
+	}
+#define LE_SYM(f)	((le.f = (__typeof__(le.f))dlsym(h, #f)) != NULL)
+	if (!LE_SYM(el_init) || !LE_SYM(el_end) || !LE_SYM(el_gets) ||
+	    !LE_SYM(el_reset) || !LE_SYM(el_set) || !LE_SYM(history_init) ||
+	    !LE_SYM(history_end) || !LE_SYM(history)) {
+		fprintf(stderr, "gk-shell: no line editing (%s lacks a "
+		    "function)\n", GK_LIBEDIT);
+		dlclose(h);
+		return -1;
+	}
+#undef LE_SYM
+	return 0;
+}
+
 static void
 history_load(History *h, const char *path)
 {
@@ -668,7 +754,7 @@ history_load(History *h, const char *path)
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		if (*line != '\0')
-			history(h, &ev, H_ENTER, line);
+			le.history(h, &ev, H_ENTER, line);
 	}
 	free(line);
 	fclose(f);
@@ -684,7 +770,8 @@ history_save(History *h, const char *path)
 	if ((f = history_open(path, "w")) == NULL)
 		return;
 	/* Oldest first, one line each. */
-	for (r = history(h, &ev, H_LAST); r != -1; r = history(h, &ev, H_PREV))
+	for (r = le.history(h, &ev, H_LAST); r != -1;
+	    r = le.history(h, &ev, H_PREV))
 		fprintf(f, "%s%s", ev.str, strchr(ev.str, '\n') ? "" : "\n");
 	fclose(f);
 }
@@ -707,36 +794,37 @@ run_interactive(struct shell *sh)
 	History *h;
 	int count, r;
 
+	sh_who(sh);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_int_prompt;	/* no SA_RESTART: Ctrl-C ends el_gets */
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
-	if ((h = history_init()) == NULL ||
-	    (el = el_init("gk-shell", stdin, stdout, stderr)) == NULL) {
+	if (libedit_load() != 0 || (h = le.history_init()) == NULL ||
+	    (el = le.el_init("gk-shell", stdin, stdout, stderr)) == NULL) {
 		fprintf(stderr, "gk-shell: cannot set up line editing; reading "
 		    "plain lines\n");
 		run_stream(sh, stdin);
 		return;
 	}
-	history(h, &ev, H_SETSIZE, HISTORY_SIZE);
-	history(h, &ev, H_SETUNIQUE, 1);
+	le.history(h, &ev, H_SETSIZE, HISTORY_SIZE);
+	le.history(h, &ev, H_SETUNIQUE, 1);
 	snprintf(hpath, sizeof(hpath), "%s/%s", sh->home, HISTORY_FILE);
 	history_load(h, hpath);
-	el_set(el, EL_EDITOR, "emacs");
-	el_set(el, EL_SIGNAL, 1);
-	el_set(el, EL_PROMPT, prompt_fn);
-	el_set(el, EL_HIST, history, h);
+	le.el_set(el, EL_EDITOR, "emacs");
+	le.el_set(el, EL_SIGNAL, 1);
+	le.el_set(el, EL_PROMPT, prompt_fn);
+	le.el_set(el, EL_HIST, le.history, h);
 	while (!sh->exiting) {
 		make_prompt(sh);
 		prompt_more = g.len > 0 && !g.ran;
 		errno = 0;
-		if ((line = el_gets(el, &count)) == NULL || count <= 0) {
+		if ((line = le.el_gets(el, &count)) == NULL || count <= 0) {
 			if (count == -1 && errno == EINTR) {
 				/* Ctrl-C: drop the line, start afresh. */
 				fputc('\n', stdout);
 				g.len = g.ran = 0;
-				el_reset(el);
+				le.el_reset(el);
 				continue;
 			}
 			fputs("exit\n", stdout);
@@ -748,13 +836,13 @@ run_interactive(struct shell *sh)
 		    !holds_otp(g.p)) {
 			g.p[strcspn(g.p, "\n") == g.len - 1 ? g.len - 1 : g.len] =
 			    '\0';
-			history(h, &ev, H_ENTER, g.p);
+			le.history(h, &ev, H_ENTER, g.p);
 			history_save(h, hpath);
 		}
 	}
 	free(g.p);
-	el_end(el);
-	history_end(h);
+	le.el_end(el);
+	le.history_end(h);
 }
 
 int

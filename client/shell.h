@@ -19,7 +19,9 @@
 struct shell {
 	const char	*sockopt;	/* -s, or NULL */
 	struct gk_sh_vars vars;		/* $HOME $USER $PWD */
-	char		 home[PATH_MAX], user[64], pwd[PATH_MAX];
+	char		 home[PATH_MAX], user[64];	/* see sh_who */
+	int		 who_known;	/* home and user are filled in */
+	char		 pwd[PATH_MAX];
 	char		 oldpwd[PATH_MAX];
 	char		 host[256];
 	char		 session[48];	/* $GK_SESSION, or made up at start */
@@ -28,6 +30,9 @@ struct shell {
 	int		 status;	/* of the last pipeline */
 	int		 exiting;	/* `exit` was run */
 };
+
+/* Fills in sh->user and sh->home (once): call before using them. */
+void	sh_who(struct shell *);
 
 /*
  * Asks gatekeeperd about one command (pipeline: it is part of a pipeline

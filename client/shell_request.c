@@ -500,6 +500,7 @@ gk_list(struct shell *sh)
 	char left[32];
 	int fd, r = 0, any = 0;
 
+	sh_who(sh);
 	gk_msg_begin(&m, GK_T_LIST);
 	if (exchange(sh, &m, &fd) != 0)
 		return GK_EXIT_UNREACHABLE;

@@ -288,7 +288,8 @@ const char *changed_since(const struct gk_reqrow *row, int *fdp);
 void	job_readable(struct daemon *, struct job *, int fd);
 void	jobs_reap(struct daemon *);
 int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);
-/* In a forked child: signals back to default and unblocked, a new
+/* In a forked child: SIGPIPE back to default (the daemon leaves every
+ * other signal at its default), all unblocked, a new
  * session, stdin /dev/null, stdout/stderr from outfd/errfd (-1: /dev/null),
  * fd3 (unless -1) as fd 3, every higher fd closed. -1 on failure. */
 int	child_setup(int outfd, int errfd, int fd3);

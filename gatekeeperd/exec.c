@@ -161,10 +161,11 @@ child_setup(int outfd, int errfd, int fd3)
 	sigset_t none;
 	int null, i, first = fd3 == -1 ? 3 : 4;
 
+	/* The daemon set every signal to its default at start, but for
+	 * SIGPIPE: undo that one, and unblock all. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (i = 1; i < NSIG; i++)
-		signal(i, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	setsid();
 	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 ||
 	    dup2(outfd == -1 ? null : outfd, 1) == -1 ||
@@ -177,50 +178,102 @@ child_setup(int outfd, int errfd, int fd3)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-child(const struct gk_reqrow *row, const struct passwd *pw, int exefd,
-    int outfd, int errfd)
+/*
+ * Everything the child needs, worked out in the daemon before vfork: the
+ * child shares the daemon's memory until it execs, so it only makes
+ * system calls (no allocation, no lookups) and writes nothing but its own
+ * stack.
+ */
+struct child_plan {
+	const struct gk_reqrow	*row;
+	uid_t			 uid;
+	gid_t			 gid;
+	gid_t			 groups[NGROUPS_MAX];
+	int			 ngroups;
+	const char		*name;
+	int			 exefd, outfd, errfd;
+	char			 e_home[PATH_MAX + 8], e_user[80], e_logname[90];
+	char			 e_id[40], e_req[90];
+	char			*envp[8];
+};
+
+/* 0, or -1 when the run-as user's groups cannot be listed. */
+static int
+plan_child(struct child_plan *cp, const struct gk_reqrow *row,
+    const struct passwd *pw)
 {
-	char e_path[] = "PATH=" GK_SECURE_PATH, e_home[PATH_MAX + 8];
-	char e_user[80], e_logname[90], e_id[40], e_req[90], e_lang[] = "LANG=C.UTF-8";
-	char *envp[8], real[PATH_MAX];
+	static char e_path[] = "PATH=" GK_SECURE_PATH;
+	static char e_lang[] = "LANG=C.UTF-8";
+
+	cp->row = row;
+	cp->uid = pw->pw_uid;
+	cp->gid = pw->pw_gid;
+	cp->name = row->run_as;
+	cp->ngroups = NGROUPS_MAX;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, cp->groups,
+	    &cp->ngroups) == -1)
+		return -1;
+	snprintf(cp->e_home, sizeof(cp->e_home), "HOME=%s", pw->pw_dir);
+	snprintf(cp->e_user, sizeof(cp->e_user), "USER=%s", pw->pw_name);
+	snprintf(cp->e_logname, sizeof(cp->e_logname), "LOGNAME=%s",
+	    pw->pw_name);
+	snprintf(cp->e_id, sizeof(cp->e_id), "GK_REQUEST_ID=%lld",
+	    (long long)row->id);
+	snprintf(cp->e_req, sizeof(cp->e_req), "GK_REQUESTER=%s", row->user);
+	cp->envp[0] = e_path;
+	cp->envp[1] = cp->e_home;
+	cp->envp[2] = e_lang;
+	cp->envp[3] = cp->e_user;
+	cp->envp[4] = cp->e_logname;
+	cp->envp[5] = cp->e_id;
+	cp->envp[6] = cp->e_req;
+	cp->envp[7] = NULL;
+	return 0;
+}
+
+/* In the vfork child. The identity calls are raw system calls: libc's
+ * wrappers may coordinate with other threads through shared memory. */
+static void __attribute__((noreturn))
+child(const struct child_plan *cp)
+{
+	char real[PATH_MAX];
 
 	/* fd 3 stays open across exec: a #! script is run through /dev/fd/3. */
-	if (child_setup(outfd, errfd, exefd) != 0)
+	if (child_setup(cp->outfd, cp->errfd, cp->exefd) != 0)
 		_exit(126);
-	if (setgroups(0, NULL) == -1 || initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		dprintf(2, "gatekeeperd: cannot become %s\n", pw->pw_name);
+	if (syscall(SYS_setgroups, (size_t)cp->ngroups, cp->groups) == -1 ||
+	    syscall(SYS_setresgid, cp->gid, cp->gid, cp->gid) == -1 ||
+	    syscall(SYS_setresuid, cp->uid, cp->uid, cp->uid) == -1) {
+		dprintf(2, "gatekeeperd: cannot become %s\n", cp->name);
 		_exit(126);
 	}
-	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
-	    getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
-	    (pw->pw_uid != 0 && setuid(0) != -1)) {
+	if (getuid() != cp->uid || geteuid() != cp->uid ||
+	    getgid() != cp->gid || getegid() != cp->gid ||
+	    (cp->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) != -1)) {
 		dprintf(2, "gatekeeperd: identity change did not hold\n");
 		_exit(126);
 	}
-	if (chdir(row->cwd) == -1 || getcwd(real, sizeof(real)) == NULL ||
-	    strcmp(real, row->cwd) != 0) {
+	if (chdir(cp->row->cwd) == -1 || getcwd(real, sizeof(real)) == NULL ||
+	    strcmp(real, cp->row->cwd) != 0) {
 		dprintf(2, "gatekeeperd: the working directory changed\n");
 		_exit(126);
 	}
-	snprintf(e_home, sizeof(e_home), "HOME=%s", pw->pw_dir);
-	snprintf(e_user, sizeof(e_user), "USER=%s", pw->pw_name);
-	snprintf(e_logname, sizeof(e_logname), "LOGNAME=%s", pw->pw_name);
-	snprintf(e_id, sizeof(e_id), "GK_REQUEST_ID=%lld", (long long)row->id);
-	snprintf(e_req, sizeof(e_req), "GK_REQUESTER=%s", row->user);
-	envp[0] = e_path;
-	envp[1] = e_home;
-	envp[2] = e_lang;
-	envp[3] = e_user;
-	envp[4] = e_logname;
-	envp[5] = e_id;
-	envp[6] = e_req;
-	envp[7] = NULL;
-	syscall(SYS_execveat, 3, "", row->argv, envp, AT_EMPTY_PATH);
-	dprintf(2, "gatekeeperd: exec %s: %s\n", row->exe, strerror(errno));
+	syscall(SYS_execveat, 3, "", cp->row->argv, cp->envp, AT_EMPTY_PATH);
+	dprintf(2, "gatekeeperd: exec %s: %s\n", cp->row->exe, strerror(errno));
 	_exit(127);
+}
+
+/* vfork: no copy of the daemon's memory; the daemon waits here only until
+ * the child has exec'd or failed to. A function of its own, so that no
+ * variable of the caller lives across vfork. */
+static pid_t __attribute__((noinline))
+spawn(const struct child_plan *cp)
+{
+	pid_t pid;
+
+	if ((pid = vfork()) == 0)
+		child(cp);
+	return pid;
 }
 
 static const char SQL_RUNNING_STATE[] =
@@ -230,7 +283,8 @@ void
 exec_start(struct daemon *d, int64_t id)
 {
 	struct gk_reqrow row;
-	struct passwd *pw, pwcopy;
+	struct child_plan *cp = NULL;
+	struct passwd *pw;
 	struct epoll_event ev;
 	struct job *j = NULL;
 	sqlite3_stmt *st;
@@ -251,7 +305,12 @@ exec_start(struct daemon *d, int64_t id)
 		refuse(d, &row, "the run-as user no longer exists");
 		goto out;
 	}
-	pwcopy = *pw;
+	if ((cp = calloc(1, sizeof(*cp))) == NULL)
+		goto out;
+	if (plan_child(cp, &row, pw) != 0) {
+		refuse(d, &row, "the run-as user's groups cannot be listed");
+		goto out;
+	}
 	if ((command = gk_escape_argv(row.argc, row.argv)) == NULL ||
 	    (j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->hash = malloc(sizeof(*j->hash))) == NULL ||
@@ -268,7 +327,7 @@ exec_start(struct daemon *d, int64_t id)
 	st = stmt(d, SQL_RUNNING_STATE);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1 ||
-	    audit_append(d, "exec-start", pwcopy.pw_uid, row.run_as, id,
+	    audit_append(d, "exec-start", cp->uid, row.run_as, id,
 	    row.session, command, detail) != 0) {
 		sqlite3_reset(st);
 		store_rollback(d);
@@ -279,7 +338,10 @@ exec_start(struct daemon *d, int64_t id)
 	 * not at the end of the loop turn. */
 	if (store_commit(d) != 0 || store_flush(d) != 0)
 		goto out;
-	if ((pid = fork()) == -1) {
+	cp->exefd = exefd;
+	cp->outfd = out[1];
+	cp->errfd = err[1];
+	if ((pid = spawn(cp)) == -1) {
 		dlog(d, LOG_ERR, "fork: %s", strerror(errno));
 		/* Nothing ran: say so, durably. */
 		if (store_begin(d) == 0) {
@@ -293,8 +355,6 @@ exec_start(struct daemon *d, int64_t id)
 		request_end(d, id, GK_ST_FAILED, NULL, "the daemon could not fork");
 		goto out;
 	}
-	if (pid == 0)
-		child(&row, &pwcopy, exefd, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	close(exefd);
@@ -325,6 +385,7 @@ exec_start(struct daemon *d, int64_t id)
 	dlog(d, LOG_NOTICE, "request %lld: running %s as %s (pid %ld)",
 	    (long long)id, command, row.run_as, (long)pid);
  out:
+	free(cp);
 	if (j != NULL) {
 		free(j->hash);
 		free(j);

@@ -449,6 +449,10 @@ main(int argc, char **argv)
 		return 1;
 	requests_recover(&d);
 
+	/* Every signal at its default, whatever the parent left ignored:
+	 * children then need to undo only SIGPIPE (child_setup). */
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

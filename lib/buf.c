@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "buf.h"
 #include "gk_err.h"
 
@@ -26,7 +24,7 @@ void
 gk_buf_free(struct gk_buf *b)
 {
 	if (!b->readonly && b->data != NULL) {
-		sodium_memzero(b->data, b->cap);
+		explicit_bzero(b->data, b->cap);
 		free(b->data);
 	}
 	memset(b, 0, sizeof(*b));
@@ -40,7 +38,7 @@ gk_buf_reset(struct gk_buf *b)
 		return;
 	}
 	if (b->data != NULL)
-		sodium_memzero(b->data, b->cap);
+		explicit_bzero(b->data, b->cap);
 	b->len = b->off = 0;
 }
 
@@ -72,7 +70,7 @@ gk_buf_compact(struct gk_buf *b)
 		return;
 	memmove(b->data, b->data + b->off, b->len - b->off);
 	b->len -= b->off;
-	sodium_memzero(b->data + b->len, b->off);
+	explicit_bzero(b->data + b->len, b->off);
 	b->off = 0;
 }
 
@@ -98,7 +96,7 @@ gk_buf_reserve(struct gk_buf *b, size_t n)
 			return NULL;
 		if (b->data != NULL) {
 			memcpy(nd, b->data, b->len);
-			sodium_memzero(b->data, b->cap);
+			explicit_bzero(b->data, b->cap);
 			free(b->data);
 		}
 		b->data = nd;
@@ -279,4 +277,16 @@ gk_buf_get_cstring(struct gk_buf *b, char **s, size_t max)
 		memcpy(*s, p, n);
 	(*s)[n] = '\0';
 	return 0;
+}
+
+void
+gk_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

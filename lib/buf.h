@@ -71,4 +71,7 @@ int	gk_buf_get_bytes_direct(struct gk_buf *b, const uint8_t **p, size_t *n,
  * caller frees *s. */
 int	gk_buf_get_cstring(struct gk_buf *b, char **s, size_t max);
 
+/* Frees n strings and the array (argument vectors, name lists). */
+void	gk_strv_free(char **v, size_t n);
+
 #endif

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "buf.h"
+
 #define GK_SECURE_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GK_POLICY_MAX_FILE	(1024 * 1024)
@@ -115,8 +117,6 @@ int	gk_policy_name_valid(const char *s);
  * skip a `for :group` deny rule). Free with gk_strv_free.
  */
 int	gk_user_groups(const char *user, gid_t gid, char ***names, size_t *n);
-/* Frees n strings and the array. */
-void	gk_strv_free(char **v, size_t n);
 
 /* A new empty policy (deny everything), or NULL. */
 struct gk_policy *gk_policy_new(void);

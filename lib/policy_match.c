@@ -280,27 +280,31 @@ gk_path_value(const char *arg)
 	return eq + 1;
 }
 
-/* Is the canonical directory dir one of secure_path's (canonical) dirs? */
+/*
+ * Is the canonical directory dir one of secure_path's (canonical) dirs?
+ * First a pass without system calls: an entry written exactly as dir
+ * resolves to dir, since dir is canonical. Then each entry is resolved.
+ */
 static int
 in_secure_path(const char *dir, const char *secure_path)
 {
 	char one[PATH_MAX], canon[PATH_MAX];
-	const char *p = secure_path;
+	const char *p;
 	size_t n;
+	int resolve;
 
-	while (*p != '\0') {
-		n = strcspn(p, ":");
-		if (n > 0 && n < sizeof(one)) {
+	for (resolve = 0; resolve <= 1; resolve++) {
+		for (p = secure_path; *p != '\0'; p += n + (p[n] == ':')) {
+			n = strcspn(p, ":");
+			if (n == 0 || n >= sizeof(one) || p[0] != '/')
+				continue;
 			memcpy(one, p, n);
 			one[n] = '\0';
-			if (one[0] == '/' &&
+			if (!resolve ? strcmp(one, dir) == 0 :
 			    gk_canon_path("/", one, canon, sizeof(canon)) == 0 &&
 			    strcmp(canon, dir) == 0)
 				return 1;
 		}
-		p += n;
-		if (*p == ':')
-			p++;
 	}
 	return 0;
 }

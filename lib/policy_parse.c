@@ -71,18 +71,6 @@ gk_policy_errors_free(struct gk_policy_errors *e)
 	e->lost = 0;
 }
 
-void
-gk_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void
 rule_free(struct gk_rule *r)
 {

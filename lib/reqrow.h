@@ -55,6 +55,6 @@ void	gk_reqrow_fields(const struct gk_reqrow *r, struct gk_request_fields *f);
 /* Canonical string lists as stored in BLOB columns. */
 int	gk_strlist_encode(struct gk_buf *b, size_t n, char *const *v);
 int	gk_strlist_decode(const void *p, size_t len, char ***v, size_t *n);
-/* (free a decoded list with gk_strv_free, policy.h) */
+/* (free a decoded list with gk_strv_free, buf.h) */
 
 #endif

@@ -89,7 +89,7 @@ void	gk_sh_line_free(struct gk_sh_line *);
 
 /*
  * Expands n words into a NULL-terminated argv (*argc entries; caller
- * frees with gk_strv_free(argv, argc) from policy.h). Returns 0, or a
+ * frees with gk_strv_free(argv, argc) from buf.h). Returns 0, or a
  * GK_ERR_* code with a message in err.
  */
 int	gk_sh_expand(const struct gk_sh_word *w, size_t n,

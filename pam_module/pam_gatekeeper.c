@@ -52,6 +52,7 @@
 #include "gk_err.h"
 #include "msg.h"
 #include "proto.h"
+#include "buf.h"
 #include "sudoargs.h"
 
 #define DEFAULT_TIMEOUT		3900	/* s: past the daemon's default expiry */
@@ -265,7 +266,7 @@ struct ask {
 static void
 ask_free(struct ask *a)
 {
-	gk_sudo_argv_free(a->argv, a->argc);
+	gk_strv_free(a->argv, a->argc);
 	a->argv = NULL;
 	a->argc = 0;
 }

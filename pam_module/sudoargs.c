@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sudoargs.h"
 
 enum opt_kind {
@@ -230,18 +231,6 @@ gk_sudo_parse(int argc, char *const *argv, struct gk_sudo_cmd *out,
 	return 0;
 }
 
-void
-gk_sudo_argv_free(char **argv, size_t argc)
-{
-	size_t i;
-
-	if (argv == NULL)
-		return;
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
-}
-
 static int
 plain(unsigned char c)
 {
@@ -301,6 +290,6 @@ gk_sudo_argv(const struct gk_sudo_cmd *cmd, const char *shell, char ***argvp,
 	return 0;
  fail:
 	free(line);
-	gk_sudo_argv_free(v, n);
+	gk_strv_free(v, n);
 	return -1;
 }

@@ -36,11 +36,10 @@ int	gk_sudo_parse(int argc, char *const *argv, struct gk_sudo_cmd *out,
  * shell alone, or the shell with "-c" and the arguments joined by spaces,
  * every character other than [A-Za-z0-9_$-] preceded by a backslash (as
  * sudo does). A new NULL-terminated array of new strings in *argvp with
- * its count; free with gk_sudo_argv_free. Returns 0 or -1 (no memory, or
+ * its count; free with gk_strv_free (buf.h). Returns 0 or -1 (no memory, or
  * no command and no shell).
  */
 int	gk_sudo_argv(const struct gk_sudo_cmd *cmd, const char *shell,
 	    char ***argvp, size_t *argcp);
-void	gk_sudo_argv_free(char **argv, size_t argc);
 
 #endif

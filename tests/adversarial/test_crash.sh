@@ -34,6 +34,7 @@ request() { # request TOOL TAG: a pending request, its id on stdout
 	    "$T/tools/$1 $2" >/dev/null 2>&1) >/dev/null 2>&1 &
 	wait_for listed "$1' '$2'" && request_id "$1' '$2'"
 }
+is_state() { [ "$(state "$1")" = "$2" ]; }
 runs() { grep -cx "$1" "$T/runs/${2:-all}" 2>/dev/null; }
 ran_once() { [ "$(runs "$@")" = 1 ]; }
 
@@ -46,6 +47,8 @@ check "its approval survived" test "$(sqlite3 "$DB" \
     "SELECT count(*) FROM approvals WHERE request = $R")" = 1
 check "bob's approval completes it" decide bob 20003 approve "$R" "$(otp bob)"
 check "it ran" wait_for ran_once "$R"
+# (the script's line can come before the daemon records its end)
+check "its end is recorded" wait_for is_state "$R" done
 
 # After execution.
 check "kill -9 after it ran, restart" restart

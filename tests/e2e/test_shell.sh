@@ -202,3 +202,33 @@ gsh "gk show abc"
 check "gk show with a bad id is a usage error" test "$rc" = 2
 gsh "gk frobnicate"
 check "an unknown gk subcommand prints the usage" err_has "usage: gk list"
+
+# gk-shell -c starts with libc alone: libedit is loaded only for an
+# interactive session, and libsodium never.
+LD_DEBUG=libs "$T/bin/gk-shell" -s "$SOCK" -c true >"$T/ld.out" 2>&1
+check "gk-shell -c ran (and the loader's trace was seen)" \
+    grep -q 'calling init:.*libc\.so' "$T/ld.out"
+check "gk-shell -c loads neither libedit nor libsodium" \
+    not grep -q 'libedit\|libsodium' "$T/ld.out"
+# An interactive session (a pty from script(1)) with libedit unusable
+# (/dev/null bound over it, in a private mount namespace): gk-shell says
+# so and reads plain lines, so the shell still works.
+LIBEDIT=$(ldconfig -p | awk '$1 ~ /^libedit\.so\./ { print $NF; exit }')
+if [ -n "$LIBEDIT" ]; then
+	LIBEDIT=$(readlink -f "$LIBEDIT")
+	printf 'echo plain lines\nexit 3\n' | (cd "$W" && unshare -m \
+	    --propagation private sh -c 'mount --bind /dev/null "$1" &&
+	    setpriv --reuid=20001 --regid=20001 --clear-groups env \
+	    HOME="$2" GK_SOCKET="$3" script -qec "$4" /dev/null' sh \
+	    "$LIBEDIT" "$T/home/u1" "$SOCK" "$T/bin/gk-shell") \
+	    >"$T/plain.out" 2>&1
+	rc=$?
+	tr -d '\r' <"$T/plain.out" >"$T/plain.txt"
+	check "without libedit an interactive gk-shell says it reads plain lines" \
+	    grep -q "cannot set up line editing; reading plain lines" "$T/plain.txt"
+	check "and why" grep -q "no line editing (" "$T/plain.txt"
+	check "its lines still run" grep -qx "plain lines" "$T/plain.txt"
+	check "and exit N still ends it with N" test "$rc" = 3
+else
+	notok "libedit is not in the loader's cache (ldconfig -p)"
+fi

@@ -155,6 +155,10 @@ type_line 'cd /tmp\n' 'cd /tmp'
 type_line 'pwd\n' '^/tmp$'
 printf 'echo dropped\003' >&3
 type_line 'echo after\n' '^after$'
+# Line editing (libedit, loaded for an interactive session): Ctrl-P
+# brings back the line before.
+printf '\020\n' >&3
+wait_for seen_n '^after$' 2
 type_line 'echo "multi\n' '^> '
 type_line 'line"\n' '^line$'
 # Ctrl-C while a request waits: cancel it; then leave one pending.
@@ -184,6 +188,8 @@ check "cd and pwd carry across lines" grep -qx /tmp "$T/i.txt"
 check "the prompt follows the cwd" grep -q "carl@[^:]*:/tmp\\$" "$T/i.txt"
 check "Ctrl-C dropped the line being typed" not grep -q "^dropped" "$T/i.txt"
 check "and the next line ran on its own" grep -qx after "$T/i.txt"
+check "Ctrl-P recalled the line before and ran it again" \
+    test "$(grep -cx after "$T/i.txt")" = 2
 check "a quote left open continues on the next line" grep -qx line "$T/i.txt"
 check "exit N ends the session with N" test "$rc" = 5
 check "the cancelled request is cancelled" sh -c \

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "../../pam_module/sudoargs.h"
 
 #define ARGC(v)	((int)(sizeof(v) / sizeof(v[0])))
@@ -178,14 +179,14 @@ argv_built(void **state)
 	assert_string_equal(v[0], "mkfs");
 	assert_string_equal(v[1], "-q");
 	assert_null(v[2]);
-	gk_sudo_argv_free(v, n);
+	gk_strv_free(v, n);
 
 	assert_int_equal(gk_sudo_parse(ARGC(b), b, &cmd, why, sizeof(why)), 0);
 	assert_int_equal(gk_sudo_argv(&cmd, "/bin/zsh", &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0], "/bin/zsh");
 	assert_null(v[1]);
-	gk_sudo_argv_free(v, n);
+	gk_strv_free(v, n);
 	assert_int_equal(gk_sudo_argv(&cmd, NULL, &v, &n), -1);
 
 	assert_int_equal(gk_sudo_parse(ARGC(c), c, &cmd, why, sizeof(why)), 0);
@@ -194,7 +195,7 @@ argv_built(void **state)
 	assert_string_equal(v[0], "/bin/bash");
 	assert_string_equal(v[1], "-c");
 	assert_string_equal(v[2], "echo a\\ b\\;$HOME x_y-z");
-	gk_sudo_argv_free(v, n);
+	gk_strv_free(v, n);
 }
 
 int
