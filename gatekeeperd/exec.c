@@ -259,7 +259,9 @@ child(const struct child_plan *cp)
 		_exit(126);
 	}
 	syscall(SYS_execveat, 3, "", cp->row->argv, cp->envp, AT_EMPTY_PATH);
-	dprintf(2, "gatekeeperd: exec %s: %s\n", cp->row->exe, strerror(errno));
+	/* strerrordesc_np: no translation, so no locale loading here */
+	dprintf(2, "gatekeeperd: exec %s: %s\n", cp->row->exe,
+	    strerrordesc_np(errno));
 	_exit(127);
 }
 
@@ -342,7 +344,7 @@ exec_start(struct daemon *d, int64_t id)
 	cp->outfd = out[1];
 	cp->errfd = err[1];
 	if ((pid = spawn(cp)) == -1) {
-		dlog(d, LOG_ERR, "fork: %s", strerror(errno));
+		dlog(d, LOG_ERR, "vfork: %s", strerror(errno));
 		/* Nothing ran: say so, durably. */
 		if (store_begin(d) == 0) {
 			if (request_set_state(d, id, GK_ST_FAILED) != 0 ||

@@ -18,10 +18,14 @@ read -r _ _ _ _ _ sid _ </proc/$$/stat
 echo "sid=$sid pid=$$"
 EOF2
 cp "$T/tools/ident" "$T/tools/ident-root"
+# executable, but neither ELF nor #!: execveat fails in the child
+printf 'not a program\n' >"$T/tools/notelf"
+chmod 0755 "$T/tools/notelf"
 chmod 0755 "$T/tools" "$T/tools/ident" "$T/tools/ident-root"
 cat >"$T/pol/10-test.policy" <<EOF2
 allow name ident-carl as carl cmd $T/tools/ident
 allow name ident-root cmd $T/tools/ident-root
+allow name notelf cmd $T/tools/notelf
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
 # no_ign OUT: SigIgn in OUT is empty but for signals 32 and 33, which
@@ -56,4 +60,11 @@ check "run as root: root's ids and groups only" \
 check "no signal is ignored for root either" no_ign "$out"
 check "the runs are audited with the run-as user" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --event exec-start --user carl | grep -q \"tools/ident'\""
+
+out=$(cd "$T" && as 20002 "$T/bin/gk-shell" -s "$SOCK" -c "$T/tools/notelf" 2>&1)
+rc=$?
+check "an exec that fails in the child: exit 127" test "$rc" = 127
+check "and the child says why" sh -c \
+    "echo '$out' | grep -q 'gatekeeperd: exec .*notelf: Exec format error'"
+check "the daemon lives on" "$T/bin/gk-audit" -s "$SOCK" verify
 echo "1..$tap_n"
