@@ -40,38 +40,117 @@ const char gk_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS checkpoints(seq INTEGER PRIMARY KEY,"
     " hash BLOB NOT NULL, time INTEGER NOT NULL, sig BLOB NOT NULL);";
 
-/* hash = H(prev || canonical(rec)), b an empty buffer to build it in. */
-static int
-audit_hash_in(struct gk_buf *b, struct gk_audit_rec *rec)
-{
-	int r;
+/*
+ * The canonical encoding (canon.h) of a record, hashed as it is made: the
+ * fields go through a small stage into BLAKE2b, no buffer is allocated.
+ * The one encoder of audit records: gk_audit_hash (the daemon's appends)
+ * and the verification both use audit_hash_in. tests/unit/test_audit.c
+ * holds it to a hand-written encoder and a known answer.
+ */
+#define AUDIT_REC_MAX	(4 * 1024 * 1024)	/* encoded bytes */
 
-	if ((r = gk_buf_put(b, rec->prev, GK_DIGEST_LEN)) != 0 ||
-	    (r = gk_canon_str(b, GK_TAG_AUDIT)) != 0 ||
-	    (r = gk_canon_i64(b, rec->seq)) != 0 ||
-	    (r = gk_canon_i64(b, rec->time)) != 0 ||
-	    (r = gk_canon_str(b, rec->event)) != 0 ||
-	    (r = gk_canon_i64(b, rec->uid)) != 0 ||
-	    (r = gk_canon_str(b, rec->user)) != 0 ||
-	    (r = gk_canon_i64(b, rec->request)) != 0 ||
-	    (r = gk_canon_str(b, rec->session)) != 0 ||
-	    (r = gk_canon_str(b, rec->command)) != 0 ||
-	    (r = gk_canon_str(b, rec->detail)) != 0)
-		return r;
-	gk_digest(b, rec->hash);
+struct audit_enc {
+	crypto_generichash_state h;
+	size_t	 n;
+	uint8_t	 stage[512];
+};
+
+static void
+enc_put(struct audit_enc *e, const void *p, size_t n)
+{
+	if (n > sizeof(e->stage) - e->n) {
+		crypto_generichash_update(&e->h, e->stage, e->n);
+		e->n = 0;
+		if (n > sizeof(e->stage)) {
+			crypto_generichash_update(&e->h, p, n);
+			return;
+		}
+	}
+	memcpy(e->stage + e->n, p, n);
+	e->n += n;
+}
+
+static void
+enc_u32(struct audit_enc *e, uint32_t v)
+{
+	uint8_t x[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	enc_put(e, x, sizeof(x));
+}
+
+static void
+enc_i64(struct audit_enc *e, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	uint8_t x[8] = { u >> 56, u >> 48, u >> 40, u >> 32, u >> 24,
+	    u >> 16, u >> 8, u };
+
+	enc_u32(e, sizeof(x));
+	enc_put(e, x, sizeof(x));
+}
+
+static void
+enc_str(struct audit_enc *e, const char *s, size_t n)
+{
+	enc_u32(e, (uint32_t)n);
+	enc_put(e, s, n);
+}
+
+/* The text fields of a record and their lengths (no NUL inside). */
+enum { T_EVENT, T_USER, T_SESSION, T_COMMAND, T_DETAIL, T_N };
+
+/* hash = H(prev || canonical(rec)), len[] the lengths of the text fields.
+ * GK_ERR_LIMIT for a record over AUDIT_REC_MAX encoded bytes. */
+static int
+audit_hash_in(struct gk_audit_rec *rec, const size_t len[T_N])
+{
+	static const char tag[] = GK_TAG_AUDIT;
+	struct audit_enc e;
+	size_t i, total = GK_DIGEST_LEN + 4 + sizeof(tag) - 1 + 4 * 12;
+
+	for (i = 0; i < T_N; i++) {
+		if (len[i] > AUDIT_REC_MAX)
+			return GK_ERR_LIMIT;
+		total += 4 + len[i];
+	}
+	if (total > AUDIT_REC_MAX)
+		return GK_ERR_LIMIT;
+	crypto_generichash_init(&e.h, NULL, 0, GK_DIGEST_LEN);
+	e.n = 0;
+	enc_put(&e, rec->prev, GK_DIGEST_LEN);
+	enc_str(&e, tag, sizeof(tag) - 1);
+	enc_i64(&e, rec->seq);
+	enc_i64(&e, rec->time);
+	enc_str(&e, rec->event, len[T_EVENT]);
+	enc_i64(&e, rec->uid);
+	enc_str(&e, rec->user, len[T_USER]);
+	enc_i64(&e, rec->request);
+	enc_str(&e, rec->session, len[T_SESSION]);
+	enc_str(&e, rec->command, len[T_COMMAND]);
+	enc_str(&e, rec->detail, len[T_DETAIL]);
+	crypto_generichash_update(&e.h, e.stage, e.n);
+	crypto_generichash_final(&e.h, rec->hash, GK_DIGEST_LEN);
 	return 0;
 }
 
 int
 gk_audit_hash(struct gk_audit_rec *rec)
 {
-	struct gk_buf b;
-	int r;
+	struct gk_audit_rec r = *rec;
+	const char **f[T_N] = { &r.event, &r.user, &r.session, &r.command,
+	    &r.detail };
+	size_t len[T_N], i;
+	int e;
 
-	gk_buf_init(&b, 4 * 1024 * 1024);
-	r = audit_hash_in(&b, rec);
-	gk_buf_free(&b);
-	return r;
+	/* NULL encodes as "" (as gk_canon_str). */
+	for (i = 0; i < T_N; i++) {
+		if (*f[i] == NULL)
+			*f[i] = "";
+		len[i] = strlen(*f[i]);
+	}
+	if ((e = audit_hash_in(&r, len)) == 0)
+		memcpy(rec->hash, r.hash, GK_DIGEST_LEN);
+	return e;
 }
 
 int
@@ -180,14 +259,19 @@ col(sqlite3_stmt *st, int i)
 /*
  * A TEXT column the hash sees whole: bytes after an embedded NUL would be
  * outside the hash (which reads C strings) yet seen by SQL (user = ?).
+ * Its text ("" for none, as col) in *s, its length in *len. The type is
+ * asked after the text, as it always was (a BLOB read as text says TEXT).
  */
 static int
-text_whole(sqlite3_stmt *st, int i)
+text_whole(sqlite3_stmt *st, int i, const char **s, size_t *len)
 {
-	const char *s = col(st, i);
+	const unsigned char *p = sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
 
+	*s = p == NULL ? "" : (const char *)p;
+	*len = p == NULL ? 0 : n;
 	return sqlite3_column_type(st, i) == SQLITE_TEXT &&
-	    strlen(s) == (size_t)sqlite3_column_bytes(st, i);
+	    (p == NULL ? n == 0 : memchr(p, '\0', n) == NULL);
 }
 
 /* A detail field "key=VALUE" (VALUE up to the next space). */
@@ -252,14 +336,13 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
     struct reqrecs *rr, char *msg, size_t msglen)
 {
 	struct gk_audit_rec rec;
-	struct gk_buf b;
 	sqlite3_stmt *st = NULL;
 	uint8_t prev[GK_DIGEST_LEN] = { 0 };
+	size_t len[T_N];
 	int64_t expect = 1;
 	int e, r = 0, anchor_seen = 0;
 
-	gk_buf_init(&b, 4 * 1024 * 1024);
-
+	memset(&rec, 0, sizeof(rec));
 	if (sqlite3_prepare_v2(db, "SELECT rowid, seq, time, event, uid, user, "
 	    "request, session, command, detail, prev, hash FROM audit "
 	    "ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
@@ -268,7 +351,6 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 		return GK_ERR_DB;
 	}
 	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&rec, 0, sizeof(rec));
 		rec.seq = sqlite3_column_int64(st, 1);
 		if (sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
 		    sqlite3_column_int64(st, 0) != rec.seq || rec.seq != expect) {
@@ -279,19 +361,16 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 			goto out;
 		}
 		rec.time = sqlite3_column_int64(st, 2);
-		rec.event = col(st, 3);
 		rec.uid = sqlite3_column_int64(st, 4);
-		rec.user = col(st, 5);
 		rec.request = sqlite3_column_int64(st, 6);
-		rec.session = col(st, 7);
-		rec.command = col(st, 8);
-		rec.detail = col(st, 9);
 		if (sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
 		    sqlite3_column_type(st, 4) != SQLITE_INTEGER ||
 		    sqlite3_column_type(st, 6) != SQLITE_INTEGER ||
-		    !text_whole(st, 3) || !text_whole(st, 5) ||
-		    !text_whole(st, 7) || !text_whole(st, 8) ||
-		    !text_whole(st, 9) ||
+		    !text_whole(st, 3, &rec.event, &len[T_EVENT]) ||
+		    !text_whole(st, 5, &rec.user, &len[T_USER]) ||
+		    !text_whole(st, 7, &rec.session, &len[T_SESSION]) ||
+		    !text_whole(st, 8, &rec.command, &len[T_COMMAND]) ||
+		    !text_whole(st, 9, &rec.detail, &len[T_DETAIL]) ||
 		    sqlite3_column_bytes(st, 10) != GK_DIGEST_LEN ||
 		    sqlite3_column_bytes(st, 11) != GK_DIGEST_LEN ||
 		    memcmp(sqlite3_column_blob(st, 10), prev, GK_DIGEST_LEN) != 0) {
@@ -301,9 +380,7 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 			goto out;
 		}
 		memcpy(rec.prev, prev, GK_DIGEST_LEN);
-		/* Records are public: no wiping between them. */
-		b.len = b.off = 0;
-		if ((r = audit_hash_in(&b, &rec)) != 0)
+		if ((r = audit_hash_in(&rec, len)) != 0)
 			goto out;
 		if (strcmp(rec.event, "request") == 0 &&
 		    (r = reqrecs_add(rr, &rec)) != 0)
@@ -342,7 +419,6 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 	}
 	*count = expect - 1;
  out:
-	gk_buf_free(&b);
 	sqlite3_finalize(st);
 	return r;
 }

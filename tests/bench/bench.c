@@ -49,7 +49,7 @@
 #define CP_EVERY	1024	/* as gatekeeperd's CHECKPOINT_EVERY */
 
 static char world[64], sock[128], build[PATH_MAX];
-static pid_t daemon_pid = -1;
+static pid_t daemon_pid = -1, log_daemon_pid = -1;
 static int quick;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -167,6 +167,11 @@ world_cleanup(void)
 		waitpid(daemon_pid, &st, 0);
 		daemon_pid = -1;
 	}
+	if (log_daemon_pid > 0) {
+		kill(log_daemon_pid, SIGTERM);
+		waitpid(log_daemon_pid, &st, 0);
+		log_daemon_pid = -1;
+	}
 	if (world[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", world);
 		if (system(cmd) != 0)
@@ -235,13 +240,47 @@ static const char POLICY[] =
     "allow name bench-allow cmd id\n"
     "local name bench-local cmd true\n";
 
+/* A gatekeeperd on socket sk with state dir state (its log beside it);
+ * returns when it answers. */
+static pid_t
+spawn_daemon(const char *sk, const char *state)
+{
+	char log[PATH_MAX + 8];
+	pid_t pid;
+	int fd, c;
+
+	snprintf(log, sizeof(log), "%s.log", state);
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		char bin[PATH_MAX], pol[PATH_MAX];
+
+		snprintf(bin, sizeof(bin), "%s/bin/gatekeeperd", world);
+		snprintf(pol, sizeof(pol), "%s/pol", world);
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1)
+			dup2(fd, 2);
+		/* The daemon goes when the bench goes, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(bin, bin, "-f", "-s", sk, "-d", state, "-p", pol,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (c = 0; c < 500; c++) {
+		if ((fd = gk_client_connect(sk)) != -1) {
+			close(fd);
+			return pid;
+		}
+		usleep(10000);
+	}
+	die("gatekeeperd did not start (see %s)", log);
+}
+
 static void
 world_init(void)
 {
-	char p[PATH_MAX], log[PATH_MAX];
+	char p[PATH_MAX];
 	const char *progs[] = { "gatekeeperd", "gk-shell" };
 	size_t i;
-	int fd, c;
 
 	snprintf(world, sizeof(world), "/tmp/gk-bench.XXXXXX");
 	if (mkdtemp(world) == NULL)
@@ -265,31 +304,8 @@ world_init(void)
 	snprintf(p, sizeof(p), "%s/pol/bench.policy", world);
 	put_file(p, POLICY, 0644);
 	snprintf(sock, sizeof(sock), "%s/gk.sock", world);
-	snprintf(log, sizeof(log), "%s/daemon.log", world);
-	if ((daemon_pid = fork()) == -1)
-		die("fork: %s", strerror(errno));
-	if (daemon_pid == 0) {
-		char bin[PATH_MAX], st[PATH_MAX], pol[PATH_MAX];
-
-		snprintf(bin, sizeof(bin), "%s/bin/gatekeeperd", world);
-		snprintf(st, sizeof(st), "%s/state", world);
-		snprintf(pol, sizeof(pol), "%s/pol", world);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1)
-			dup2(fd, 2);
-		/* The daemon goes when the bench goes, however it ends. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(bin, bin, "-f", "-s", sock, "-d", st, "-p", pol,
-		    (char *)NULL);
-		_exit(127);
-	}
-	for (c = 0; c < 500; c++) {
-		if ((fd = gk_client_connect(sock)) != -1) {
-			close(fd);
-			return;
-		}
-		usleep(10000);
-	}
-	die("gatekeeperd did not start (see %s)", log);
+	snprintf(p, sizeof(p), "%s/state", world);
+	daemon_pid = spawn_daemon(sock, p);
 }
 
 /* Medians of n alternating runs of a (as ua) and b (as ub), in seconds,
@@ -807,13 +823,69 @@ bench_approvals(double base)
 
 /* E: a large audit log, written as gatekeeperd writes it (schema, chain,
  * a signed checkpoint every CP_EVERY records), in one transaction and
- * with the indexes built at the end. */
+ * with the indexes built at the end. The key that signs its checkpoints
+ * goes to sk. */
 #define GEN_T0		1767225600	/* 2026-01-01 */
 #define GEN_RATE	100		/* records per second of log time */
 #define GEN_USERS	50
 
+/* Of every GEN_CYCLE records: GEN_CYCLE - 5 local ones; an allow with
+ * its exec-start and exec-end (one request id); an approval and a
+ * rejection of a pending request (another id), with signatures. Records
+ * of the same request share its user and session. No "request" records:
+ * those need requests rows (and approvals rows) that verify checks. */
+#define GEN_CYCLE	25
+
 static void
-gen_log(const char *path, long n)
+gen_event(struct gk_audit_rec *rec, long i)
+{
+	static const char hash[] = "9f86d081884c7d659a2feaa0c55ad015"
+	    "a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	static char endd[256], appd[160], rejd[160];
+	char sig[2 * 64 + 1];
+	long k = i % GEN_CYCLE, cycle = i / GEN_CYCLE;
+
+	if (endd[0] == '\0') {
+		memset(sig, 'a', sizeof(sig) - 1);
+		sig[sizeof(sig) - 1] = '\0';
+		snprintf(endd, sizeof(endd), "state=done status=0 out_hash=%s "
+		    "err_hash=%s kept_hash=%s", hash, hash, hash);
+		snprintf(appd, sizeof(appd), "state=pending sig=%s", sig);
+		snprintf(rejd, sizeof(rejd), "state=rejected sig=%s", sig);
+	}
+	if (k < GEN_CYCLE - 5) {
+		rec->event = "local";
+		rec->detail = "rule=bench-local";
+		return;
+	}
+	rec->request = 2 * cycle + (k >= GEN_CYCLE - 2) + 1;
+	switch (k - (GEN_CYCLE - 5)) {
+	case 0:
+		rec->event = "allow";
+		rec->command = "systemctl restart nginx";
+		rec->detail = "rule=bench-allow run_as=root state=authorized";
+		break;
+	case 1:
+	case 2:
+		rec->event = k == GEN_CYCLE - 4 ? "exec-start" : "exec-end";
+		rec->uid = 0;
+		rec->user = "root";
+		rec->command = "systemctl restart nginx";
+		rec->detail = k == GEN_CYCLE - 4 ? "state=running pid=4242" :
+		    endd;
+		break;
+	default:
+		rec->event = k == GEN_CYCLE - 1 ? "reject" : "approve";
+		rec->uid = k == GEN_CYCLE - 1 ? APPROVER0 + 1 : APPROVER0;
+		rec->user = k == GEN_CYCLE - 1 ? "a1" : "a0";
+		rec->command = "mkfs.ext4 /dev/sdb1";
+		rec->detail = k == GEN_CYCLE - 1 ? rejd : appd;
+		break;
+	}
+}
+
+static void
+gen_log(const char *path, long n, uint8_t sk[64])
 {
 	static const char *cmds[] = { "ls -l /srv/data", "df -h",
 	    "cat /var/log/syslog", "grep -r error /etc", "du -sh /home" };
@@ -822,7 +894,7 @@ gen_log(const char *path, long n)
 	struct gk_buf b;
 	sqlite3 *db;
 	sqlite3_stmt *ins, *cp, *meta;
-	uint8_t pk[32], sk[64];
+	uint8_t pk[32];
 	char user[16], session[64];
 	long i;
 
@@ -855,7 +927,6 @@ gen_log(const char *path, long n)
 	for (i = 1; i <= n; i++) {
 		rec.seq = i;
 		rec.time = GEN_T0 + i / GEN_RATE;
-		rec.event = "local";
 		rec.uid = 20000 + (i * 7919) % GEN_USERS;
 		snprintf(user, sizeof(user), "user%02" PRId64, rec.uid - 20000);
 		rec.user = user;
@@ -864,7 +935,7 @@ gen_log(const char *path, long n)
 		    1 + i % 200, i % 12);
 		rec.session = session;
 		rec.command = cmds[i % 5];
-		rec.detail = "rule=bench-local";
+		gen_event(&rec, i);
 		if (gk_audit_hash(&rec) != 0)
 			die("hash");
 		sqlite3_bind_int64(ins, 1, rec.seq);
@@ -911,32 +982,65 @@ gen_log(const char *path, long n)
 	sqlite3_close(db);
 }
 
+/* Median of runs of argv as root, in seconds; each must exit 0. */
+static double
+median_run(size_t runs, char *const argv[], const char *what)
+{
+	double t[16];
+	size_t i;
+	int st;
+
+	for (i = 0; i < runs && i < 16; i++) {
+		t[i] = run_timed(0, argv, &st);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			die("%s failed (%d)", what, WEXITSTATUS(st));
+	}
+	return median(t, i);
+}
+
 static void
 bench_log(void)
 {
-	char path[PATH_MAX], small[PATH_MAX], audit[PATH_MAX + 16];
-	char since[32], until[32];
+	char path[PATH_MAX + 16], small[PATH_MAX], audit[PATH_MAX + 16];
+	char state[PATH_MAX], db[PATH_MAX + 16], key[PATH_MAX + 16];
+	char lsock[PATH_MAX], since[32], until[32];
 	long n = quick ? 200000 : 10000000;
 
 	if (getenv("GK_BENCH_RECORDS") != NULL)	/* for profiling */
 		n = strtol(getenv("GK_BENCH_RECORDS"), NULL, 10);
-	size_t runs = quick ? 5 : 9, i;
-	double t, tv, tq[16], ts[16], mq, ms;
+	size_t runs = quick ? 5 : 9;
+	double t, tv, mq, ms, md;
+	uint8_t sk[64], sk2[64];
 	struct stat sb;
-	int st;
+	int st, fd;
 
+	/* The log is also a daemon's store: state/gatekeeper.db (a link
+	 * to a kept log) and the key that signed it. */
+	snprintf(state, sizeof(state), "%s/logstate", world);
+	snprintf(db, sizeof(db), "%s/gatekeeper.db", state);
+	snprintf(key, sizeof(key), "%s/daemon.key", state);
+	snprintf(lsock, sizeof(lsock), "%s/log.sock", world);
+	if (mkdir(state, 0700) == -1)
+		die("%s: %s", state, strerror(errno));
 	if (getenv("GK_BENCH_KEEP_LOG") != NULL)	/* for profiling */
 		snprintf(path, sizeof(path), "%s", getenv("GK_BENCH_KEEP_LOG"));
 	else
-		snprintf(path, sizeof(path), "%s/big.db", world);
+		snprintf(path, sizeof(path), "%s", db);
 	snprintf(small, sizeof(small), "%s/small.db", world);
 	snprintf(audit, sizeof(audit), "%s/gk-audit", build);
 	t = now_s();
-	gen_log(path, n);
+	gen_log(path, n, sk);
 	t = now_s() - t;
-	gen_log(small, 10000);
+	gen_log(small, 10000, sk2);
 	if (stat(path, &sb) == -1)
 		die("%s: %s", path, strerror(errno));
+	if (strcmp(path, db) != 0 && link(path, db) == -1)
+		die("link %s: %s", path, strerror(errno));
+	if ((fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
+	    write(fd, sk, sizeof(sk)) != (ssize_t)sizeof(sk) || close(fd) != 0)
+		die("%s: cannot write", key);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(sk2, sizeof(sk2));
 	printf("# generated %ld records in %.1f s (%.0f/s)%s\n", n, t,
 	    (double)n / t, quick ? "; bench-quick sizes, make bench uses "
 	    "10,000,000" : "");
@@ -956,16 +1060,14 @@ bench_log(void)
 		    since, "--until", until, NULL };
 		char *qs[] = { audit, "--db", small, "--user", "user07",
 		    "--since", "1767225650", "--until", "1767225700", NULL };
+		char *qd[] = { audit, "-s", lsock, "--user", "user07",
+		    "--since", since, "--until", until, NULL };
 
-		for (i = 0; i < runs; i++) {
-			tq[i] = run_timed(0, q, &st);
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-				die("gk-audit query failed (%d)", WEXITSTATUS(st));
-			ts[i] = run_timed(0, qs, &st);
-		}
+		mq = median_run(runs, q, "gk-audit --db query");
+		ms = median_run(runs, qs, "gk-audit --db query");
+		log_daemon_pid = spawn_daemon(lsock, state);
+		md = median_run(runs, qd, "gk-audit query through gatekeeperd");
 	}
-	mq = median(tq, runs);
-	ms = median(ts, runs);
 	printf("verify   gk-audit verify --db, %ld records: %.0f records/s "
 	    "(%.2f s); baseline target 1000000/s; ratio %.2f\n", n,
 	    (double)n / tv, tv, (double)n / tv / 1e6);
@@ -973,10 +1075,19 @@ bench_log(void)
 	    "one of %d users), %ld records: %.1f ms; baseline the same query "
 	    "on 10000 records: %.1f ms; ratio %.2f (target < 50 ms: %.2f of "
 	    "it)\n", GEN_USERS, n, mq * 1e3, ms * 1e3, mq / ms, mq * 1e3 / 50);
+	printf("daemon   gk-audit --user --since --until through gatekeeperd "
+	    "(AUDIT over the socket), %ld records: %.1f ms; baseline the same "
+	    "query with --db: %.1f ms; ratio %.2f (target < 50 ms: %.2f of "
+	    "it)\n", n, md * 1e3, mq * 1e3, md / mq, md * 1e3 / 50);
 	printf("size     database bytes per record: %.0f; baseline target 300; "
 	    "ratio %.2f\n", (double)sb.st_size / (double)n,
 	    (double)sb.st_size / (double)n / 300);
-	if (getenv("GK_BENCH_KEEP_LOG") == NULL)
+	kill(log_daemon_pid, SIGTERM);
+	waitpid(log_daemon_pid, &st, 0);
+	log_daemon_pid = -1;
+	if (strcmp(path, db) != 0)
+		unlink(db);
+	else
 		unlink(path);
 	unlink(small);
 }
