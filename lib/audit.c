@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +42,18 @@ const char gk_schema_sql[] =
     " hash BLOB NOT NULL, time INTEGER NOT NULL, sig BLOB NOT NULL);";
 
 /*
- * The canonical encoding (canon.h) of a record, hashed as it is made: the
- * fields go through a small stage into BLAKE2b, no buffer is allocated.
+ * The canonical encoding (canon.h) of a record, prev first: hashed as it
+ * is made (the fields go through a small stage into BLAKE2b, no buffer is
+ * allocated), or appended to a buffer for verify_chain's hashing thread.
  * The one encoder of audit records: gk_audit_hash (the daemon's appends)
- * and the verification both use audit_hash_in. tests/unit/test_audit.c
+ * and the verification both use audit_encode. tests/unit/test_audit.c
  * holds it to a hand-written encoder and a known answer.
  */
 #define AUDIT_REC_MAX	(4 * 1024 * 1024)	/* encoded bytes */
 
 struct audit_enc {
+	uint8_t		*out;		/* where the next byte goes; NULL:
+					   into the hash */
 	crypto_generichash_state h;
 	size_t	 n;
 	uint8_t	 stage[512];
@@ -58,6 +62,11 @@ struct audit_enc {
 static void
 enc_put(struct audit_enc *e, const void *p, size_t n)
 {
+	if (e->out != NULL) {
+		memcpy(e->out, p, n);
+		e->out += n;
+		return;
+	}
 	if (n > sizeof(e->stage) - e->n) {
 		crypto_generichash_update(&e->h, e->stage, e->n);
 		e->n = 0;
@@ -99,13 +108,14 @@ enc_str(struct audit_enc *e, const char *s, size_t n)
 /* The text fields of a record and their lengths (no NUL inside). */
 enum { T_EVENT, T_USER, T_SESSION, T_COMMAND, T_DETAIL, T_N };
 
-/* hash = H(prev || canonical(rec)), len[] the lengths of the text fields.
- * GK_ERR_LIMIT for a record over AUDIT_REC_MAX encoded bytes. */
+/* prev || canonical(rec) into e, len[] the lengths of the text fields
+ * (e->out must have room for AUDIT_REC_MAX bytes). GK_ERR_LIMIT for a
+ * record over AUDIT_REC_MAX encoded bytes. */
 static int
-audit_hash_in(struct gk_audit_rec *rec, const size_t len[T_N])
+audit_encode(struct audit_enc *e, const struct gk_audit_rec *rec,
+    const size_t len[T_N])
 {
 	static const char tag[] = GK_TAG_AUDIT;
-	struct audit_enc e;
 	size_t i, total = GK_DIGEST_LEN + 4 + sizeof(tag) - 1 + 4 * 12;
 
 	for (i = 0; i < T_N; i++) {
@@ -115,19 +125,32 @@ audit_hash_in(struct gk_audit_rec *rec, const size_t len[T_N])
 	}
 	if (total > AUDIT_REC_MAX)
 		return GK_ERR_LIMIT;
-	crypto_generichash_init(&e.h, NULL, 0, GK_DIGEST_LEN);
+	enc_put(e, rec->prev, GK_DIGEST_LEN);
+	enc_str(e, tag, sizeof(tag) - 1);
+	enc_i64(e, rec->seq);
+	enc_i64(e, rec->time);
+	enc_str(e, rec->event, len[T_EVENT]);
+	enc_i64(e, rec->uid);
+	enc_str(e, rec->user, len[T_USER]);
+	enc_i64(e, rec->request);
+	enc_str(e, rec->session, len[T_SESSION]);
+	enc_str(e, rec->command, len[T_COMMAND]);
+	enc_str(e, rec->detail, len[T_DETAIL]);
+	return 0;
+}
+
+/* hash = H(prev || canonical(rec)) into rec->hash. */
+static int
+audit_hash_in(struct gk_audit_rec *rec, const size_t len[T_N])
+{
+	struct audit_enc e;
+	int r;
+
+	e.out = NULL;
 	e.n = 0;
-	enc_put(&e, rec->prev, GK_DIGEST_LEN);
-	enc_str(&e, tag, sizeof(tag) - 1);
-	enc_i64(&e, rec->seq);
-	enc_i64(&e, rec->time);
-	enc_str(&e, rec->event, len[T_EVENT]);
-	enc_i64(&e, rec->uid);
-	enc_str(&e, rec->user, len[T_USER]);
-	enc_i64(&e, rec->request);
-	enc_str(&e, rec->session, len[T_SESSION]);
-	enc_str(&e, rec->command, len[T_COMMAND]);
-	enc_str(&e, rec->detail, len[T_DETAIL]);
+	crypto_generichash_init(&e.h, NULL, 0, GK_DIGEST_LEN);
+	if ((r = audit_encode(&e, rec, len)) != 0)
+		return r;
 	crypto_generichash_update(&e.h, e.stage, e.n);
 	crypto_generichash_final(&e.h, rec->hash, GK_DIGEST_LEN);
 	return 0;
@@ -258,20 +281,21 @@ col(sqlite3_stmt *st, int i)
 
 /*
  * A TEXT column the hash sees whole: bytes after an embedded NUL would be
- * outside the hash (which reads C strings) yet seen by SQL (user = ?).
- * Its text ("" for none, as col) in *s, its length in *len. The type is
- * asked after the text, as it always was (a BLOB read as text says TEXT).
+ * outside the hash (which reads C strings) yet seen by SQL (user = ?), and
+ * a BLOB of the same bytes would hash the same yet escape user = ?. The
+ * type is asked first: reading the value as text converts it. Its text in
+ * *s, its length in *len.
  */
 static int
 text_whole(sqlite3_stmt *st, int i, const char **s, size_t *len)
 {
+	int type = sqlite3_column_type(st, i);
 	const unsigned char *p = sqlite3_column_text(st, i);
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
 
 	*s = p == NULL ? "" : (const char *)p;
 	*len = p == NULL ? 0 : n;
-	return sqlite3_column_type(st, i) == SQLITE_TEXT &&
-	    (p == NULL ? n == 0 : memchr(p, '\0', n) == NULL);
+	return type == SQLITE_TEXT && p != NULL && memchr(p, '\0', n) == NULL;
 }
 
 /* A detail field "key=VALUE" (VALUE up to the next space). */
@@ -330,35 +354,139 @@ reqrecs_add(struct reqrecs *rr, const struct gk_audit_rec *rec)
 	return 0;
 }
 
+/*
+ * Hashing beside reading. A record's hash is H(its stored prev || its
+ * columns), so records can be hashed in any order: verify_chain reads a
+ * batch from SQLite and checks all but the hashes (types, sequence, each
+ * prev against the stored hash before it, the anchor), encoding each
+ * record into the batch; a second thread hashes the batch and compares
+ * each result with the stored hash while the next batch is read. Batches
+ * are judged in order, and one is judged before any fault found after it,
+ * so the record named is still the first bad one. Should the thread not
+ * start, the batch is hashed here.
+ */
+#define HB_RECS		8192
+#define HB_BYTES	(4 * 1024 * 1024)	/* of encodings, or more for
+						   a single large record */
+struct hbatch {
+	uint8_t		*enc;		/* the encodings, back to back: */
+	size_t		 len;		/* HB_BYTES + AUDIT_REC_MAX allocated */
+	struct hb_rec {
+		int64_t	 seq;
+		size_t	 off, len;
+		uint8_t	 want[GK_DIGEST_LEN];	/* the stored hash */
+	}		*r;
+	size_t		 n;
+	int64_t		 bad;		/* the first seq hashing otherwise */
+};
+
+static void *
+hbatch_hash(void *arg)
+{
+	struct hbatch *b = arg;
+	uint8_t h[GK_DIGEST_LEN];
+	size_t i;
+
+	b->bad = 0;
+	for (i = 0; i < b->n; i++) {
+		crypto_generichash(h, sizeof(h), b->enc + b->r[i].off,
+		    b->r[i].len, NULL, 0);
+		if (memcmp(h, b->r[i].want, GK_DIGEST_LEN) != 0) {
+			b->bad = b->r[i].seq;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Adds rec (its text lengths in len) and the stored hash to b. */
+static int
+hbatch_add(struct hbatch *b, const struct gk_audit_rec *rec,
+    const size_t len[T_N], const void *want)
+{
+	struct audit_enc e;
+	int r;
+
+	e.out = b->enc + b->len;
+	if ((r = audit_encode(&e, rec, len)) != 0)
+		return r;
+	b->r[b->n].seq = rec->seq;
+	b->r[b->n].off = b->len;
+	b->r[b->n].len = (size_t)(e.out - (b->enc + b->len));
+	b->len += b->r[b->n].len;
+	memcpy(b->r[b->n].want, want, GK_DIGEST_LEN);
+	b->n++;
+	return 0;
+}
+
+static int
+hbatch_full(const struct hbatch *b)
+{
+	return b->n == HB_RECS || b->len >= HB_BYTES;
+}
+
+/* The hashing of b is over (joined, or done here when no thread ran):
+ * 1 with msg naming its first bad record, or 0. */
+static int
+hbatch_judge(struct hbatch *b, pthread_t *th, int *running, char *msg,
+    size_t msglen)
+{
+	if (*running) {
+		pthread_join(*th, NULL);
+		*running = 0;
+	} else
+		hbatch_hash(b);
+	if (b->bad != 0) {
+		snprintf(msg, msglen, "record %" PRId64 ": hash mismatch "
+		    "(edited)", b->bad);
+		return 1;
+	}
+	b->n = 0;
+	b->len = 0;
+	return 0;
+}
+
 /* Walks the chain. Fills rr with its request records. */
 static int
 verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
     struct reqrecs *rr, char *msg, size_t msglen)
 {
 	struct gk_audit_rec rec;
+	struct hbatch hb[2];
 	sqlite3_stmt *st = NULL;
-	uint8_t prev[GK_DIGEST_LEN] = { 0 };
+	pthread_t th;
+	uint8_t prev[GK_DIGEST_LEN] = { 0 };	/* the stored hash before */
+	char fault[200] = "";	/* found by reading, judged after hashing */
 	size_t len[T_N];
 	int64_t expect = 1;
-	int e, r = 0, anchor_seen = 0;
+	int e, r = 0, anchor_seen = 0, cur = 0, running = 0, i;
 
 	memset(&rec, 0, sizeof(rec));
+	memset(hb, 0, sizeof(hb));
+	for (i = 0; i < 2; i++) {
+		if ((hb[i].enc = malloc(HB_BYTES + AUDIT_REC_MAX)) == NULL ||
+		    (hb[i].r = calloc(HB_RECS, sizeof(*hb[i].r))) == NULL) {
+			snprintf(msg, msglen, "out of memory");
+			r = GK_ERR_ALLOC;
+			goto out;
+		}
+	}
 	if (sqlite3_prepare_v2(db, "SELECT rowid, seq, time, event, uid, user, "
 	    "request, session, command, detail, prev, hash FROM audit "
 	    "ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
 		snprintf(msg, msglen, "cannot read the audit table: %s",
 		    sqlite3_errmsg(db));
-		return GK_ERR_DB;
+		r = GK_ERR_DB;
+		goto out;
 	}
 	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
 		rec.seq = sqlite3_column_int64(st, 1);
 		if (sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
 		    sqlite3_column_int64(st, 0) != rec.seq || rec.seq != expect) {
-			snprintf(msg, msglen, "record %" PRId64 ": sequence broken "
-			    "(expected record %" PRId64 ": deleted or renumbered)",
-			    rec.seq, expect);
-			r = 1;
-			goto out;
+			snprintf(fault, sizeof(fault), "record %" PRId64 ": "
+			    "sequence broken (expected record %" PRId64 ": "
+			    "deleted or renumbered)", rec.seq, expect);
+			break;
 		}
 		rec.time = sqlite3_column_int64(st, 2);
 		rec.uid = sqlite3_column_int64(st, 4);
@@ -374,35 +502,48 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 		    sqlite3_column_bytes(st, 10) != GK_DIGEST_LEN ||
 		    sqlite3_column_bytes(st, 11) != GK_DIGEST_LEN ||
 		    memcmp(sqlite3_column_blob(st, 10), prev, GK_DIGEST_LEN) != 0) {
-			snprintf(msg, msglen, "record %" PRId64 ": does not follow "
-			    "record %" PRId64 " (edited)", rec.seq, rec.seq - 1);
-			r = 1;
-			goto out;
+			snprintf(fault, sizeof(fault), "record %" PRId64 ": does "
+			    "not follow record %" PRId64 " (edited)", rec.seq,
+			    rec.seq - 1);
+			break;
 		}
 		memcpy(rec.prev, prev, GK_DIGEST_LEN);
-		if ((r = audit_hash_in(&rec, len)) != 0)
+		memcpy(prev, sqlite3_column_blob(st, 11), GK_DIGEST_LEN);
+		if ((r = hbatch_add(&hb[cur], &rec, len, prev)) != 0) {
+			snprintf(msg, msglen, "record %" PRId64 ": too large",
+			    rec.seq);
 			goto out;
+		}
 		if (strcmp(rec.event, "request") == 0 &&
 		    (r = reqrecs_add(rr, &rec)) != 0)
 			goto out;
-		if (memcmp(rec.hash, sqlite3_column_blob(st, 11),
-		    GK_DIGEST_LEN) != 0) {
-			snprintf(msg, msglen, "record %" PRId64 ": hash mismatch "
-			    "(edited)", rec.seq);
-			r = 1;
-			goto out;
-		}
+		expect++;
+		/* Judged after this record's own hash. */
 		if (anchor != NULL && rec.seq == anchor->seq) {
-			if (memcmp(rec.hash, anchor->hash, GK_DIGEST_LEN) != 0) {
-				snprintf(msg, msglen, "record %" PRId64 ": differs "
-				    "from the anchor checkpoint", rec.seq);
-				r = 1;
-				goto out;
+			if (memcmp(prev, anchor->hash, GK_DIGEST_LEN) != 0) {
+				snprintf(fault, sizeof(fault), "record %" PRId64
+				    ": differs from the anchor checkpoint",
+				    rec.seq);
+				break;
 			}
 			anchor_seen = 1;
 		}
-		memcpy(prev, rec.hash, GK_DIGEST_LEN);
-		expect++;
+		if (!hbatch_full(&hb[cur]))
+			continue;
+		/* The batch before is judged; this one goes to the thread. */
+		if ((r = hbatch_judge(&hb[!cur], &th, &running, msg,
+		    msglen)) != 0)
+			goto out;
+		running = pthread_create(&th, NULL, hbatch_hash, &hb[cur]) == 0;
+		cur = !cur;
+	}
+	if ((r = hbatch_judge(&hb[!cur], &th, &running, msg, msglen)) != 0 ||
+	    (r = hbatch_judge(&hb[cur], &th, &running, msg, msglen)) != 0)
+		goto out;
+	if (fault[0] != '\0') {
+		snprintf(msg, msglen, "%s", fault);
+		r = 1;
+		goto out;
 	}
 	if (e != SQLITE_DONE) {
 		snprintf(msg, msglen, "reading the audit table: %s",
@@ -419,7 +560,13 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 	}
 	*count = expect - 1;
  out:
+	if (running)
+		pthread_join(th, NULL);
 	sqlite3_finalize(st);
+	for (i = 0; i < 2; i++) {
+		free(hb[i].enc);
+		free(hb[i].r);
+	}
 	return r;
 }
 

@@ -464,6 +464,14 @@ if [ "$have_mkdb" = 1 ] && command -v sqlite3 >/dev/null 2>&1; then
 	check "another column edited: exit 1 naming record 4" \
 	    rc_has 1 "record 4" "$T/out"
 
+	# Same bytes, but a BLOB: the hash would match, while SQL's
+	# user = 'carl' no longer finds the record.
+	fresh blob
+	sqlite3 "$T/blob.db" "UPDATE audit SET user = CAST(user AS BLOB) WHERE seq = 4"
+	run "$AUDIT" verify --db "$T/blob.db"
+	check "a text column turned BLOB: exit 1 naming record 4" \
+	    rc_has 1 "record 4" "$T/out"
+
 	fresh req
 	sqlite3 "$T/req.db" "UPDATE requests SET cwd = '/' WHERE id = 1"
 	run "$AUDIT" verify --db "$T/req.db"
@@ -489,7 +497,8 @@ if [ "$have_mkdb" = 1 ] && command -v sqlite3 >/dev/null 2>&1; then
 	run "$AUDIT" verify --db "$T/good.db" --anchor "$T/edit.anchor"
 	check "an anchor from another store: exit 1" [ "$rc" -eq 1 ]
 else
-	for d in "one column edited" "another column edited" "request row edited" \
+	for d in "one column edited" "another column edited" "text turned BLOB" \
+	    "request row edited" \
 	    "record deleted" "truncation"; do
 		skip "$d" "needs the mkdb helper and the sqlite3 CLI"
 	done

@@ -4,11 +4,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "audit.h"
 #include "canon.h"
@@ -184,6 +186,106 @@ t_limit(void **state)
 	free(big);
 }
 
+/*
+ * gk_audit_verify hashes batches of 8192 records in a second thread while
+ * it reads on: a log of three batches and a bit, then faults placed in
+ * different batches. The first bad record must be the one named.
+ */
+#define CHAIN_N	(3 * 8192 + 100)
+
+static sqlite3 *
+chain_db(void)
+{
+	struct gk_audit_rec r;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	uint8_t prev[GK_DIGEST_LEN] = { 0 };
+	char detail[64];
+	int64_t i;
+
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, gk_schema_sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO audit(seq, time, "
+	    "event, uid, user, request, session, command, detail, prev, hash) "
+	    "VALUES (?, ?, 'local', 1000, 'carl', 0, 's', 'true', ?, ?, ?)", -1,
+	    &st, NULL), SQLITE_OK);
+	for (i = 1; i <= CHAIN_N; i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(detail, sizeof(detail), "rule=r%lld", (long long)i);
+		r.seq = i;
+		r.time = 1700000000 + i;
+		r.event = "local";
+		r.uid = 1000;
+		r.user = "carl";
+		r.session = "s";
+		r.command = "true";
+		r.detail = detail;
+		memcpy(r.prev, prev, GK_DIGEST_LEN);
+		assert_int_equal(gk_audit_hash(&r), 0);
+		sqlite3_bind_int64(st, 1, i);
+		sqlite3_bind_int64(st, 2, r.time);
+		sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 4, prev, GK_DIGEST_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 5, r.hash, GK_DIGEST_LEN, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+		memcpy(prev, r.hash, GK_DIGEST_LEN);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+/* Runs sql on a fresh chain; verify must fail naming want. */
+static void
+chain_fault(const char *sql, const char *want)
+{
+	sqlite3 *db = chain_db();
+	char msg[300];
+
+	if (sql != NULL)
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	assert_int_equal(gk_audit_verify(db, NULL, msg, sizeof(msg)), 1);
+	if (strcmp(msg, want) != 0)
+		fail_msg("\"%s\": got \"%s\"", want, msg);
+	sqlite3_close(db);
+}
+
+static void
+t_chain_batches(void **state)
+{
+	(void)state;
+	/* Intact, but unsigned: the chain passes, the key is missing. */
+	chain_fault(NULL, "the daemon's public key is missing");
+	/* An edit in the first batch, a deletion in the third. */
+	chain_fault("UPDATE audit SET detail = 'x' WHERE seq = 5;"
+	    "DELETE FROM audit WHERE seq = 20000",
+	    "record 5: hash mismatch (edited)");
+	/* The last record of a batch edited, the next batch's first
+	 * record's link broken. */
+	chain_fault("UPDATE audit SET user = 'mallory' WHERE seq = 8192;"
+	    "UPDATE audit SET prev = zeroblob(32) WHERE seq = 8194",
+	    "record 8192: hash mismatch (edited)");
+	/* A broken link alone, in the second batch. */
+	chain_fault("UPDATE audit SET prev = zeroblob(32) WHERE seq = 9000",
+	    "record 9000: does not follow record 8999 (edited)");
+	/* An edit in the last, partial batch. */
+	chain_fault("UPDATE audit SET time = 1 WHERE seq = 24650",
+	    "record 24650: hash mismatch (edited)");
+	/* A deletion with nothing edited before it. */
+	chain_fault("DELETE FROM audit WHERE seq = 16385",
+	    "record 16386: sequence broken (expected record 16385: deleted "
+	    "or renumbered)");
+	/* A stored hash zeroed (a mismatch at 12000, a broken link at
+	 * 12001): an earlier edit in the same batch still comes first. */
+	chain_fault("UPDATE audit SET hash = zeroblob(32) WHERE seq = 12000;"
+	    "UPDATE audit SET session = 't' WHERE seq = 11000",
+	    "record 11000: hash mismatch (edited)");
+}
+
 int
 main(void)
 {
@@ -191,6 +293,7 @@ main(void)
 		cmocka_unit_test(t_known_answer),
 		cmocka_unit_test(t_sizes),
 		cmocka_unit_test(t_limit),
+		cmocka_unit_test(t_chain_batches),
 	};
 
 	if (sodium_init() < 0)
