@@ -24,7 +24,7 @@
 #include "gk_err.h"
 #include "safefile.h"
 
-#define MAX_STMTS 64
+#define MAX_STMTS 96
 
 static struct {
 	const char	*sql;
@@ -111,23 +111,46 @@ load_head(struct daemon *d)
 	return 0;
 }
 
+/* Transaction control through the statement cache: sqlite3_exec would
+ * parse each of these again for every record. */
+static const char TX_BEGIN[] = "BEGIN IMMEDIATE";
+static const char TX_COMMIT[] = "COMMIT";
+static const char TX_ROLLBACK[] = "ROLLBACK";
+static const char TX_SAVEPOINT[] = "SAVEPOINT rec";
+static const char TX_RELEASE[] = "RELEASE rec";
+static const char TX_ROLLBACK_TO[] = "ROLLBACK TO rec";
+
+static int
+tx(struct daemon *d, const char *sql)
+{
+	sqlite3_stmt *st = stmt(d, sql);
+	int r = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		dlog(d, LOG_ERR, "database: %s: %s", sql, sqlite3_errmsg(d->db));
+		return GK_ERR_DB;
+	}
+	return 0;
+}
+
 int
 store_begin(struct daemon *d)
 {
 	if (!d->batch)
-		return exec_sql(d, "BEGIN IMMEDIATE");
+		return tx(d, TX_BEGIN);
 	if (!d->batch_open) {
-		if (exec_sql(d, "BEGIN IMMEDIATE") != 0)
+		if (tx(d, TX_BEGIN) != 0)
 			return GK_ERR_DB;
 		d->batch_open = 1;
 	}
-	return exec_sql(d, "SAVEPOINT rec");
+	return tx(d, TX_SAVEPOINT);
 }
 
 int
 store_commit(struct daemon *d)
 {
-	if (exec_sql(d, d->batch_open ? "RELEASE rec" : "COMMIT") != 0) {
+	if (tx(d, d->batch_open ? TX_RELEASE : TX_COMMIT) != 0) {
 		store_rollback(d);
 		return GK_ERR_DB;
 	}
@@ -138,16 +161,15 @@ void
 store_rollback(struct daemon *d)
 {
 	if (d->batch_open) {
-		if (exec_sql(d, "ROLLBACK TO rec") != 0 ||
-		    exec_sql(d, "RELEASE rec") != 0) {
+		if (tx(d, TX_ROLLBACK_TO) != 0 || tx(d, TX_RELEASE) != 0) {
 			/* The savepoint is lost: so is the batch. */
 			d->batch_open = 0;
 			d->batch_failed = 1;
 			if (!sqlite3_get_autocommit(d->db))
-				exec_sql(d, "ROLLBACK");
+				tx(d, TX_ROLLBACK);
 		}
 	} else if (!sqlite3_get_autocommit(d->db))
-		exec_sql(d, "ROLLBACK");
+		tx(d, TX_ROLLBACK);
 	load_head(d);
 }
 
@@ -157,9 +179,9 @@ store_flush(struct daemon *d)
 	if (!d->batch_open)
 		return d->batch_failed ? GK_ERR_DB : 0;
 	d->batch_open = 0;
-	if (exec_sql(d, "COMMIT") != 0) {
+	if (tx(d, TX_COMMIT) != 0) {
 		if (!sqlite3_get_autocommit(d->db))
-			exec_sql(d, "ROLLBACK");
+			tx(d, TX_ROLLBACK);
 		load_head(d);
 		d->batch_failed = 1;
 		return GK_ERR_DB;

@@ -108,22 +108,31 @@ enc_str(struct audit_enc *e, const char *s, size_t n)
 /* The text fields of a record and their lengths (no NUL inside). */
 enum { T_EVENT, T_USER, T_SESSION, T_COMMAND, T_DETAIL, T_N };
 
-/* prev || canonical(rec) into e, len[] the lengths of the text fields
- * (e->out must have room for AUDIT_REC_MAX bytes). GK_ERR_LIMIT for a
- * record over AUDIT_REC_MAX encoded bytes. */
+/* The encoded size of a record whose text fields have lengths len[], or
+ * 0 when it is over AUDIT_REC_MAX. */
+static size_t
+audit_size(const size_t len[T_N])
+{
+	size_t i, total = GK_DIGEST_LEN + 4 + sizeof(GK_TAG_AUDIT) - 1 + 4 * 12;
+
+	for (i = 0; i < T_N; i++) {
+		if (len[i] > AUDIT_REC_MAX)
+			return 0;
+		total += 4 + len[i];
+	}
+	return total > AUDIT_REC_MAX ? 0 : total;
+}
+
+/* prev || canonical(rec) into e, len[] the lengths of the text fields (a
+ * buffer at e->out must have room for audit_size(len) bytes). GK_ERR_LIMIT
+ * for a record over AUDIT_REC_MAX encoded bytes. */
 static int
 audit_encode(struct audit_enc *e, const struct gk_audit_rec *rec,
     const size_t len[T_N])
 {
 	static const char tag[] = GK_TAG_AUDIT;
-	size_t i, total = GK_DIGEST_LEN + 4 + sizeof(tag) - 1 + 4 * 12;
 
-	for (i = 0; i < T_N; i++) {
-		if (len[i] > AUDIT_REC_MAX)
-			return GK_ERR_LIMIT;
-		total += 4 + len[i];
-	}
-	if (total > AUDIT_REC_MAX)
+	if (audit_size(len) == 0)
 		return GK_ERR_LIMIT;
 	enc_put(e, rec->prev, GK_DIGEST_LEN);
 	enc_str(e, tag, sizeof(tag) - 1);
@@ -369,14 +378,14 @@ reqrecs_add(struct reqrecs *rr, const struct gk_audit_rec *rec)
 #define HB_BYTES	(4 * 1024 * 1024)	/* of encodings, or more for
 						   a single large record */
 struct hbatch {
-	uint8_t		*enc;		/* the encodings, back to back: */
-	size_t		 len;		/* HB_BYTES + AUDIT_REC_MAX allocated */
+	uint8_t		*enc;		/* the encodings, back to back */
+	size_t		 len, cap;
 	struct hb_rec {
 		int64_t	 seq;
 		size_t	 off, len;
 		uint8_t	 want[GK_DIGEST_LEN];	/* the stored hash */
 	}		*r;
-	size_t		 n;
+	size_t		 n, rcap;
 	int64_t		 bad;		/* the first seq hashing otherwise */
 };
 
@@ -399,23 +408,41 @@ hbatch_hash(void *arg)
 	return NULL;
 }
 
-/* Adds rec (its text lengths in len) and the stored hash to b. */
+/* Adds rec (its text lengths in len) and the stored hash to b, growing
+ * b as needed (a short log takes little memory). */
 static int
 hbatch_add(struct hbatch *b, const struct gk_audit_rec *rec,
     const size_t len[T_N], const void *want)
 {
 	struct audit_enc e;
-	int r;
+	size_t need = audit_size(len), cap;
+	void *p;
 
+	if (need == 0)
+		return GK_ERR_LIMIT;
+	if (b->cap - b->len < need) {
+		for (cap = b->cap ? b->cap : 65536; cap - b->len < need; cap *= 2)
+			;
+		if ((p = realloc(b->enc, cap)) == NULL)
+			return GK_ERR_ALLOC;
+		b->enc = p;
+		b->cap = cap;
+	}
+	if (b->n == b->rcap) {
+		cap = b->rcap ? 2 * b->rcap : 256;
+		if ((p = reallocarray(b->r, cap, sizeof(*b->r))) == NULL)
+			return GK_ERR_ALLOC;
+		b->r = p;
+		b->rcap = cap;
+	}
 	e.out = b->enc + b->len;
-	if ((r = audit_encode(&e, rec, len)) != 0)
-		return r;
+	audit_encode(&e, rec, len);
 	b->r[b->n].seq = rec->seq;
 	b->r[b->n].off = b->len;
-	b->r[b->n].len = (size_t)(e.out - (b->enc + b->len));
-	b->len += b->r[b->n].len;
+	b->r[b->n].len = need;
 	memcpy(b->r[b->n].want, want, GK_DIGEST_LEN);
 	b->n++;
+	b->len += need;
 	return 0;
 }
 
@@ -463,14 +490,6 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 
 	memset(&rec, 0, sizeof(rec));
 	memset(hb, 0, sizeof(hb));
-	for (i = 0; i < 2; i++) {
-		if ((hb[i].enc = malloc(HB_BYTES + AUDIT_REC_MAX)) == NULL ||
-		    (hb[i].r = calloc(HB_RECS, sizeof(*hb[i].r))) == NULL) {
-			snprintf(msg, msglen, "out of memory");
-			r = GK_ERR_ALLOC;
-			goto out;
-		}
-	}
 	if (sqlite3_prepare_v2(db, "SELECT rowid, seq, time, event, uid, user, "
 	    "request, session, command, detail, prev, hash FROM audit "
 	    "ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
@@ -509,9 +528,17 @@ verify_chain(sqlite3 *db, const struct gk_checkpoint *anchor, int64_t *count,
 		}
 		memcpy(rec.prev, prev, GK_DIGEST_LEN);
 		memcpy(prev, sqlite3_column_blob(st, 11), GK_DIGEST_LEN);
-		if ((r = hbatch_add(&hb[cur], &rec, len, prev)) != 0) {
-			snprintf(msg, msglen, "record %" PRId64 ": too large",
+		/* Over AUDIT_REC_MAX: the daemon never writes such a record
+		 * (gk_audit_hash refuses it), so it is an edit. */
+		if ((r = hbatch_add(&hb[cur], &rec, len, prev)) ==
+		    GK_ERR_LIMIT) {
+			snprintf(fault, sizeof(fault), "record %" PRId64 ": "
+			    "larger than any record the daemon writes (edited)",
 			    rec.seq);
+			r = 0;
+			break;
+		} else if (r != 0) {
+			snprintf(msg, msglen, "out of memory");
 			goto out;
 		}
 		if (strcmp(rec.event, "request") == 0 &&

@@ -279,6 +279,14 @@ t_chain_batches(void **state)
 	chain_fault("DELETE FROM audit WHERE seq = 16385",
 	    "record 16386: sequence broken (expected record 16385: deleted "
 	    "or renumbered)");
+	/* A record grown past 4 MiB (no daemon writes one) is an edit,
+	 * named after an earlier edit still. */
+	chain_fault("UPDATE audit SET command = hex(zeroblob(2 * 1024 * 1024)) "
+	    "WHERE seq = 10000",
+	    "record 10000: larger than any record the daemon writes (edited)");
+	chain_fault("UPDATE audit SET detail = 'y' WHERE seq = 9999;"
+	    "UPDATE audit SET command = hex(zeroblob(2 * 1024 * 1024)) "
+	    "WHERE seq = 10000", "record 9999: hash mismatch (edited)");
 	/* A stored hash zeroed (a mismatch at 12000, a broken link at
 	 * 12001): an earlier edit in the same batch still comes first. */
 	chain_fault("UPDATE audit SET hash = zeroblob(32) WHERE seq = 12000;"
