@@ -383,19 +383,46 @@ empty_process(size_t n)
 	return r;
 }
 
-/* A: gk-shell -c /bin/true (local) against bash -c /bin/true, both as the admin. */
+/* gk-shell -c /bin/true (local) against bash -c /bin/true, both as the
+ * admin, the daemon on socket sk: the medians of n. */
+static void
+run_local(const char *sk, size_t n, double *ma, double *mb)
+{
+	char shell[PATH_MAX];
+	char *gk[] = { shell, "-s", (char *)sk, "-c", "/bin/true", NULL };
+	char *sh[] = { "/bin/bash", "-c", "/bin/true", NULL };
+
+	snprintf(shell, sizeof(shell), "%s/bin/gk-shell", world);
+	compare(n, REQUESTER, gk, REQUESTER, sh, ma, mb);
+}
+
+/* gk-shell -c id under an allow rule (the daemon runs it as root) against
+ * sudo -n id run by root: the medians of n, or -1 without sudo. */
+static const char SUDO[] = "/usr/bin/sudo";
+
+static int
+run_allow(const char *sk, size_t n, double *ma, double *mb)
+{
+	char shell[PATH_MAX];
+	char *gk[] = { shell, "-s", (char *)sk, "-c", "id", NULL };
+	char *su[] = { (char *)SUDO, "-n", "id", NULL };
+
+	if (access(SUDO, X_OK) != 0)
+		return -1;
+	snprintf(shell, sizeof(shell), "%s/bin/gk-shell", world);
+	compare(n, REQUESTER, gk, 0, su, ma, mb);
+	return 0;
+}
+
+/* A: the local command. */
 static void
 bench_local(void)
 {
-	char shell[PATH_MAX];
-	char *gk[] = { shell, "-s", sock, "-c", "/bin/true", NULL };
-	char *sh[] = { "/bin/bash", "-c", "/bin/true", NULL };
 	static const char *const targv[] = { "/bin/true", NULL };
 	size_t n = quick ? 60 : 300;
 	double ma, mb;
 
-	snprintf(shell, sizeof(shell), "%s/bin/gk-shell", world);
-	compare(n, REQUESTER, gk, REQUESTER, sh, &ma, &mb);
+	run_local(sock, n, &ma, &mb);
 	printf("local    gk-shell -c /bin/true (local rule, audited): %.3f ms; "
 	    "baseline bash -c /bin/true: %.3f ms; ratio %.2f (target <= 1.0; "
 	    "median of %zu)\n", ma * 1e3, mb * 1e3, ma / mb, n);
@@ -404,24 +431,18 @@ bench_local(void)
 	    round_trip(n, targv, GK_T_DECISION) * 1e3, empty_process(n) * 1e3);
 }
 
-/* B: gk-shell -c id under an allow rule (the daemon runs it as root)
- * against sudo -n id run by root. */
+/* B: the allow command. */
 static void
 bench_allow(void)
 {
-	char shell[PATH_MAX];
-	char *gk[] = { shell, "-s", sock, "-c", "id", NULL };
-	char *su[] = { "/usr/bin/sudo", "-n", "id", NULL };
 	static const char *const iargv[] = { "id", NULL };
 	size_t n = quick ? 40 : 200;
 	double ma, mb;
 
-	snprintf(shell, sizeof(shell), "%s/bin/gk-shell", world);
-	if (access(su[0], X_OK) != 0) {
-		printf("allow    skipped: %s is not installed\n", su[0]);
+	if (run_allow(sock, n, &ma, &mb) != 0) {
+		printf("allow    skipped: %s is not installed\n", SUDO);
 		return;
 	}
-	compare(n, REQUESTER, gk, 0, su, &ma, &mb);
 	printf("allow    gk-shell -c id (allow rule, run as root by the "
 	    "daemon): %.3f ms; baseline sudo -n id as root: %.3f ms; ratio "
 	    "%.2f (target <= 0.5; median of %zu)\n", ma * 1e3, mb * 1e3,
@@ -429,6 +450,43 @@ bench_allow(void)
 	printf("# of which the daemon (connect, RUN id, two durable commits, "
 	    "fork, exec, output, EXIT): %.3f ms\n",
 	    round_trip(n, iargv, GK_T_EXIT) * 1e3);
+}
+
+/*
+ * The disk's share of A and B: the same comparisons with a second daemon
+ * whose state is on a tmpfs (mounted in the bench's private mount
+ * namespace). Its records are not durable, so this is no result: it says
+ * how much of the two ratios is the durable commit on this disk.
+ */
+static void
+bench_disk_share(void)
+{
+	char dir[PATH_MAX], tsock[PATH_MAX + 16], state[PATH_MAX + 16];
+	char allow[64] = "allow: no sudo";
+	size_t n = quick ? 40 : 200;
+	double ma, mb;
+	pid_t pid;
+	int st;
+
+	snprintf(dir, sizeof(dir), "%s/tmpfs", world);
+	if (mkdir(dir, 0755) == -1 ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=64m,mode=0755") == -1) {
+		printf("# disk share: skipped (tmpfs at %s: %s)\n", dir,
+		    strerror(errno));
+		return;
+	}
+	snprintf(tsock, sizeof(tsock), "%s/gk.sock", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	pid = spawn_daemon(tsock, state);
+	if (run_allow(tsock, n, &ma, &mb) == 0)
+		snprintf(allow, sizeof(allow), "allow ratio %.2f", ma / mb);
+	run_local(tsock, n, &ma, &mb);
+	printf("# the disk's share: with the daemon's state on tmpfs (records "
+	    "not durable, so not a result) local ratio %.2f, %s\n", ma / mb,
+	    allow);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	umount2(dir, MNT_DETACH);
 }
 
 /* Durable single-row commits per second (WAL, synchronous=FULL), on the
@@ -1092,7 +1150,7 @@ bench_log(void)
 	unlink(small);
 }
 
-/* $GK_BENCH_ONLY (words: local allow decide approve log) picks parts,
+/* $GK_BENCH_ONLY (words: local allow disk decide approve log) picks parts,
  * for profiling one of them. */
 static int
 want(const char *part)
@@ -1125,6 +1183,8 @@ main(int argc, char **argv)
 		bench_local();
 	if (want("allow"))
 		bench_allow();
+	if (want("disk"))
+		bench_disk_share();
 	base = commit_rate(1.0);
 	if (want("decide"))
 		bench_decisions(base);
