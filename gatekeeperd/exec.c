@@ -170,7 +170,8 @@ child_setup(int outfd, int errfd, int fd3)
 	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 ||
 	    dup2(outfd == -1 ? null : outfd, 1) == -1 ||
 	    dup2(errfd == -1 ? null : errfd, 2) == -1 ||
-	    (fd3 != -1 && dup2(fd3, 3) == -1))
+	    (fd3 != -1 && (dup2(fd3, 3) == -1 ||
+	    fcntl(3, F_SETFD, 0) == -1)))	/* dup2(3, 3) keeps CLOEXEC */
 		return -1;
 	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == -1)
 		for (i = first; i < 65536; i++)
@@ -179,16 +180,34 @@ child_setup(int outfd, int errfd, int fd3)
 }
 
 /*
+ * The id system calls that take 32-bit ids: on i386 and arm32 the plain
+ * names are the old 16-bit calls (a group 65563 would become 27).
+ */
+#ifdef SYS_setresuid32
+#define SYS_SETRESUID	SYS_setresuid32
+#define SYS_SETRESGID	SYS_setresgid32
+#define SYS_SETGROUPS	SYS_setgroups32
+#define SYS_GETGROUPS	SYS_getgroups32
+#else
+#define SYS_SETRESUID	SYS_setresuid
+#define SYS_SETRESGID	SYS_setresgid
+#define SYS_SETGROUPS	SYS_setgroups
+#define SYS_GETGROUPS	SYS_getgroups
+#endif
+
+/*
  * Everything the child needs, worked out in the daemon before vfork: the
  * child shares the daemon's memory until it execs, so it only makes
- * system calls (no allocation, no lookups) and writes nothing but its own
- * stack.
+ * system calls (no allocation, no lookups, no stdio) and writes nothing
+ * but its own stack and the plan's `held`.
  */
 struct child_plan {
 	const struct gk_reqrow	*row;
 	uid_t			 uid;
 	gid_t			 gid;
-	gid_t			 groups[NGROUPS_MAX];
+	gid_t			 groups[NGROUPS_MAX];	/* sorted, as the kernel
+							   keeps them */
+	gid_t			 held[NGROUPS_MAX];	/* read back */
 	int			 ngroups;
 	const char		*name;
 	int			 exefd, outfd, errfd;
@@ -196,6 +215,14 @@ struct child_plan {
 	char			 e_id[40], e_req[90];
 	char			*envp[8];
 };
+
+static int
+cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 /* 0, or -1 when the run-as user's groups cannot be listed. */
 static int
@@ -213,6 +240,7 @@ plan_child(struct child_plan *cp, const struct gk_reqrow *row,
 	if (getgrouplist(pw->pw_name, pw->pw_gid, cp->groups,
 	    &cp->ngroups) == -1)
 		return -1;
+	qsort(cp->groups, (size_t)cp->ngroups, sizeof(gid_t), cmp_gid);
 	snprintf(cp->e_home, sizeof(cp->e_home), "HOME=%s", pw->pw_dir);
 	snprintf(cp->e_user, sizeof(cp->e_user), "USER=%s", pw->pw_name);
 	snprintf(cp->e_logname, sizeof(cp->e_logname), "LOGNAME=%s",
@@ -231,37 +259,52 @@ plan_child(struct child_plan *cp, const struct gk_reqrow *row,
 	return 0;
 }
 
+/* A line on the child's stderr, by write(2) alone. */
+static void
+child_say(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *part[] = { "gatekeeperd: ", a, b, c, d, "\n" };
+	size_t i;
+
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (part[i] != NULL && write(2, part[i], strlen(part[i])) < 0)
+			return;
+}
+
 /* In the vfork child. The identity calls are raw system calls: libc's
  * wrappers may coordinate with other threads through shared memory. */
 static void __attribute__((noreturn))
-child(const struct child_plan *cp)
+child(struct child_plan *cp)
 {
 	char real[PATH_MAX];
+	long n;
 
 	/* fd 3 stays open across exec: a #! script is run through /dev/fd/3. */
 	if (child_setup(cp->outfd, cp->errfd, cp->exefd) != 0)
 		_exit(126);
-	if (syscall(SYS_setgroups, (size_t)cp->ngroups, cp->groups) == -1 ||
-	    syscall(SYS_setresgid, cp->gid, cp->gid, cp->gid) == -1 ||
-	    syscall(SYS_setresuid, cp->uid, cp->uid, cp->uid) == -1) {
-		dprintf(2, "gatekeeperd: cannot become %s\n", cp->name);
+	if (syscall(SYS_SETGROUPS, (size_t)cp->ngroups, cp->groups) == -1 ||
+	    syscall(SYS_SETRESGID, cp->gid, cp->gid, cp->gid) == -1 ||
+	    syscall(SYS_SETRESUID, cp->uid, cp->uid, cp->uid) == -1) {
+		child_say("cannot become ", cp->name, NULL, NULL);
 		_exit(126);
 	}
+	n = syscall(SYS_GETGROUPS, NGROUPS_MAX, cp->held);
 	if (getuid() != cp->uid || geteuid() != cp->uid ||
 	    getgid() != cp->gid || getegid() != cp->gid ||
-	    (cp->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) != -1)) {
-		dprintf(2, "gatekeeperd: identity change did not hold\n");
+	    n != cp->ngroups || memcmp(cp->held, cp->groups,
+	    (size_t)n * sizeof(gid_t)) != 0 ||
+	    (cp->uid != 0 && syscall(SYS_SETRESUID, 0, 0, 0) != -1)) {
+		child_say("identity change did not hold", NULL, NULL, NULL);
 		_exit(126);
 	}
 	if (chdir(cp->row->cwd) == -1 || getcwd(real, sizeof(real)) == NULL ||
 	    strcmp(real, cp->row->cwd) != 0) {
-		dprintf(2, "gatekeeperd: the working directory changed\n");
+		child_say("the working directory changed", NULL, NULL, NULL);
 		_exit(126);
 	}
 	syscall(SYS_execveat, 3, "", cp->row->argv, cp->envp, AT_EMPTY_PATH);
 	/* strerrordesc_np: no translation, so no locale loading here */
-	dprintf(2, "gatekeeperd: exec %s: %s\n", cp->row->exe,
-	    strerrordesc_np(errno));
+	child_say("exec ", cp->row->exe, ": ", strerrordesc_np(errno));
 	_exit(127);
 }
 
@@ -269,7 +312,7 @@ child(const struct child_plan *cp)
  * the child has exec'd or failed to. A function of its own, so that no
  * variable of the caller lives across vfork. */
 static pid_t __attribute__((noinline))
-spawn(const struct child_plan *cp)
+spawn(struct child_plan *cp)
 {
 	pid_t pid;
 

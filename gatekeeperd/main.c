@@ -438,6 +438,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "gatekeeperd: must run as root\n");
 		return 1;
 	}
+	/* Every signal at its default, whatever the parent left ignored,
+	 * before anything can start a child (requests_recover may start a
+	 * notifier): children then need to undo only SIGPIPE (child_setup). */
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
 	if (sodium_init() < 0)
 		return 1;
 	openlog("gatekeeperd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
@@ -449,10 +454,6 @@ main(int argc, char **argv)
 		return 1;
 	requests_recover(&d);
 
-	/* Every signal at its default, whatever the parent left ignored:
-	 * children then need to undo only SIGPIPE (child_setup). */
-	for (i = 1; i < NSIG; i++)
-		signal(i, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

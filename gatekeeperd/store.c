@@ -312,6 +312,14 @@ store_open(struct daemon *d)
 	    exec_sql(d, "PRAGMA synchronous=FULL") != 0 ||
 	    exec_sql(d, gk_schema_sql) != 0 || exec_sql(d, gov_schema_sql) != 0)
 		return -1;
+	/* Prepared now, so that no error path is the first to prepare one
+	 * (stmt() stops the daemon when it cannot). */
+	stmt(d, TX_BEGIN);
+	stmt(d, TX_COMMIT);
+	stmt(d, TX_ROLLBACK);
+	stmt(d, TX_SAVEPOINT);
+	stmt(d, TX_RELEASE);
+	stmt(d, TX_ROLLBACK_TO);
 	if (store_begin(d) != 0 || meta_init(d) != 0 || store_commit(d) != 0)
 		return -1;
 	load_head(d);

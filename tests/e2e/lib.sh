@@ -116,6 +116,14 @@ wait_for() {
 	done
 }
 
+# no_ign TEXT: the SigIgn line of /proc/PID/status in TEXT shows no
+# ignored signal but 32 and 33, which glibc keeps for itself (signal()
+# cannot change them, so whatever the test runner left there stays).
+no_ign() {
+	v=$(echo "$1" | awk '$1 == "SigIgn:" { print $2 }')
+	[ -n "$v" ] && [ $((0x$v & ~0x180000000)) = 0 ]
+}
+
 # Is the image formatted as ext*? (superblock magic 53 ef at 1080)
 formatted() { [ "$(od -An -tx1 -j1080 -N2 "$1" | tr -d ' ')" = "53ef" ]; }
 

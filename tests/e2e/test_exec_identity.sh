@@ -28,13 +28,6 @@ allow name ident-root cmd $T/tools/ident-root
 allow name notelf cmd $T/tools/notelf
 EOF2
 chmod 0644 "$T/pol/10-test.policy"
-# no_ign OUT: SigIgn in OUT is empty but for signals 32 and 33, which
-# glibc keeps for itself (signal() cannot change them, so whatever the
-# test runner left there stays).
-no_ign() {
-	v=$(echo "$1" | awk '$1 == "SigIgn:" { print $2 }')
-	[ -n "$v" ] && [ $((0x$v & ~0x180000000)) = 0 ]
-}
 # The daemon inherits ignored signals (a background job of sh ignores
 # INT and QUIT; HUP and USR1 are ignored here too): none may reach a
 # command it runs.

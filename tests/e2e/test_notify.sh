@@ -21,6 +21,7 @@ cat >"$T/bin/note.sh" <<'EOF'
 #!/bin/sh
 dir=$1; shift
 f=$dir/$GK_EVENT-$GK_REQUEST_ID-$GK_APPROVALS
+grep '^SigIgn:' /proc/$$/status >"$f.sig"
 env >"$f.tmp"; mv "$f.tmp" "$f.env"
 printf '%s\n' "$@" >"$f.args"
 exec "$(dirname "$0")/gk-notify-mail" "$@"
@@ -213,10 +214,16 @@ kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=
 kill "$NAP"
+# (restarted with HUP ignored too: the recovery's notifier, started before
+# the event loop, must not inherit that)
+trap '' HUP
 check "daemon restarts after a crash" daemon_start -c "$T/notify.conf"
+trap - HUP
 E=$T/notes/interrupted-$RNAP-0.env
 check "interrupted: the notifier ran" wait_for test -s "$E"
 check "interrupted: state interrupted" grep -qx GK_STATUS=interrupted "$E"
+check "interrupted: the notifier has no signal ignored" \
+    no_ign "$(cat "$T/notes/interrupted-$RNAP-0.sig")"
 check "allow (GK_NEED=0): gk-notify-mail sent no mail about it" sh -c \
     '[ -s "$1/approved-$2-2.eml" ] && ! ls "$1" | grep -q -- "-$3-"' \
     - "$T/mail" "$R1" "$RNAP"
