@@ -66,8 +66,8 @@ static const char SQL_IS_AUTHORIZE[] =
     "SELECT 1 FROM audit WHERE request = ? AND event = 'request' AND "
     "substr(detail, 1, length('" RUNNER_MARK "')) = '" RUNNER_MARK "'";
 
-static int
-is_authorize(struct daemon *d, int64_t id)
+int
+request_is_authorize(struct daemon *d, int64_t id)
 {
 	sqlite3_stmt *st = stmt(d, SQL_IS_AUTHORIZE);
 	int r;
@@ -118,7 +118,7 @@ request_go(struct daemon *d, int64_t id)
 	char extra[700];
 	int fd = -1;
 
-	if (!is_authorize(d, id)) {
+	if (!request_is_authorize(d, id)) {
 		exec_start(d, id);
 		return;
 	}

@@ -188,6 +188,8 @@ void	authorize_allow(struct daemon *, struct conn *, int64_t uid,
 void	request_go(struct daemon *, int64_t id);
 /* The PAM peer waiting on request id left: the request is cancelled. */
 void	authorize_abandon(struct daemon *, int64_t id);
+/* Was request id made under authorize (sudo or su runs it, not us)? */
+int	request_is_authorize(struct daemon *, int64_t id);
 
 /* session.c: SESSION open/close records (root peer). */
 void	h_session(struct daemon *, struct conn *, struct gk_msg *);

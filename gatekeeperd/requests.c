@@ -982,10 +982,11 @@ h_decide(struct daemon *d, struct conn *c, struct gk_msg *m)
 	dlog(d, LOG_NOTICE, "request %lld: %s by %s (%lld of %lld)", (long long)id,
 	    approve ? "approved" : "rejected", a.name, (long long)n,
 	    (long long)row.need);
-	conn_ok(c, approve ? (done ? (row.delay > 0 ? "approved: the command "
-	    "runs when its delay ends; any approver may veto until then" :
-	    "approved: the command runs now") : "approval recorded") :
-	    "rejected");
+	conn_ok(c, !approve ? "rejected" : !done ? "approval recorded" :
+	    row.delay > 0 ? "approved: the command runs when its delay ends; "
+	    "any approver may veto until then" :
+	    request_is_authorize(d, id) ? "approved: sudo or su runs it now" :
+	    "approved: the command runs now");
 	if (!approve) {
 		request_end(d, id, GK_ST_REJECTED, a.name, "rejected");
 	} else {

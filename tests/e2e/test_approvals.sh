@@ -65,7 +65,10 @@ refused "the requester cannot approve (not an approver)" \
     "$("$T/bin/softkey" otp "$T/tok.alice")"
 sleep 0.2
 check "refusals ran nothing" not formatted "$T/disk.img"
-check "second approval (bob) recorded" decide bob 20003 approve "$R1"
+dec_out() { decide "$@" >"$T/dec.out" 2>&1; }
+check "second approval (bob) recorded" dec_out bob 20003 approve "$R1"
+check "bob is told the daemon runs it now" \
+    grep -q "approved: the command runs now" "$T/dec.out"
 check "requester finished" wait_for test -s "$T/r1.rc"
 check "requester exit status 0" test "$(cat "$T/r1.rc")" = 0
 check "the image is formatted" formatted "$T/disk.img"

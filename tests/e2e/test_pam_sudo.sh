@@ -102,7 +102,10 @@ diag "request R1=$R1"
 check "first approval (alice)" dec alice 20002 approve "$R1"
 check "one approval: still waiting" test ! -s "$T/r1.rc"
 check "one approval: nothing ran" not formatted "$T/disk.img"
-check "second approval (bob)" dec bob 20003 approve "$R1"
+dec_out() { decide "$@" >"$T/dec.out" 2>&1; }
+check "second approval (bob)" dec_out bob 20003 approve "$R1"
+check "bob is told sudo runs it, not the daemon" \
+    grep -q "approved: sudo or su runs it now" "$T/dec.out"
 check "sudo finished" wait_for test -s "$T/r1.rc"
 check "sudo exit status 0" test "$(cat "$T/r1.rc")" = 0
 check "the image is formatted (by sudo)" formatted "$T/disk.img"
