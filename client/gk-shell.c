@@ -87,8 +87,9 @@ set_pwd(struct shell *sh)
 
 /*
  * The user's name and home directory, from the password database. Looked
- * up when first needed (a ~, $HOME or $USER; cd alone; the prompt; gk
- * list), so that "gk-shell -c CMD" does not pay for a lookup it never uses.
+ * up when first needed (the expansion of ~, $HOME or $USER asks through
+ * vars.fill; cd alone; the prompt; gk list), so that "gk-shell -c CMD"
+ * does not pay for a lookup it never uses.
  */
 void
 sh_who(struct shell *sh)
@@ -108,17 +109,11 @@ sh_who(struct shell *sh)
 		snprintf(sh->home, sizeof(sh->home), "%s", e);
 }
 
-/* Does a word use the user's name or home (~, ~/x, $HOME, $USER)? */
-static int
-word_needs_who(const struct gk_sh_word *w)
+/* gk_sh_vars.fill: the expansion is about to read $HOME, $USER or ~. */
+static void
+who_fill(void *sh)
 {
-	size_t i;
-
-	for (i = 0; i < w->len; i++)
-		if ((w->text[i] == '~' && w->kind[i] == GK_SH_RAW) ||
-		    w->kind[i] == GK_SH_VAR0)
-			return 1;
-	return 0;
+	sh_who(sh);
 }
 
 static void
@@ -148,6 +143,8 @@ session_init(struct shell *sh)
 	sh->vars.home = sh->home;
 	sh->vars.user = sh->user;
 	sh->vars.pwd = sh->pwd;
+	sh->vars.fill = who_fill;
+	sh->vars.ctx = sh;
 }
 
 /* Builtins --------------------------------------------------------------- */
@@ -474,13 +471,6 @@ run_pipe(struct shell *sh, const struct gk_sh_pipe *p, int exec_ok)
 	for (i = 0; i < p->ncmds; i++) {
 		const struct gk_sh_cmd *c = &p->cmds[i];
 
-		for (k = 0; k < c->nwords; k++)
-			if (word_needs_who(&c->words[k]))
-				sh_who(sh);
-		for (k = 0; k < c->nredirs; k++)
-			if (c->redirs[k].op != GK_SH_DUP &&
-			    word_needs_who(&c->redirs[k].target))
-				sh_who(sh);
 		if (gk_sh_expand(c->words, c->nwords, &sh->vars, 0,
 		    &jobs[i].argv, &jobs[i].argc, err, sizeof(err)) != 0)
 			goto experr;

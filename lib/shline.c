@@ -612,15 +612,26 @@ xw_put(struct xw *x, const char *s, size_t n, uint8_t g)
 	return 0;
 }
 
+/* Makes home and user ready to read (gk_sh_vars.fill). */
+static void
+vars_fill(const struct gk_sh_vars *v)
+{
+	if (v->fill != NULL)
+		v->fill(v->ctx);
+}
+
 static const char *
 var_value(const struct gk_sh_vars *v, const char *name, size_t n)
 {
 	const char *val = NULL;
 
-	if (n == 4 && memcmp(name, "HOME", 4) == 0)
+	if (n == 4 && memcmp(name, "HOME", 4) == 0) {
+		vars_fill(v);
 		val = v->home;
-	else if (n == 4 && memcmp(name, "USER", 4) == 0)
+	} else if (n == 4 && memcmp(name, "USER", 4) == 0) {
+		vars_fill(v);
 		val = v->user;
+	}
 	else if (n == 3 && memcmp(name, "PWD", 3) == 0)
 		val = v->pwd;
 	return val != NULL ? val : "";
@@ -644,6 +655,7 @@ tilde(const struct gk_sh_word *w, const struct gk_sh_vars *v,
 	if (j < w->len && w->text[j] != '/')
 		return 0;
 	if (j == 1) {
+		vars_fill(v);
 		if (v->home == NULL || *v->home == '\0')
 			return 0;
 		*home = v->home;

@@ -68,9 +68,13 @@ struct gk_sh_line {
 	size_t			 npipes;
 };
 
-/* The values $HOME, $USER and $PWD stand for. */
+/* The values $HOME, $USER and $PWD stand for (~ is home). When fill is
+ * set, it is called with ctx before home or user is first read, so that
+ * a caller can look them up only for a line that uses them. */
 struct gk_sh_vars {
 	const char	*home, *user, *pwd;
+	void		(*fill)(void *ctx);
+	void		*ctx;
 };
 
 #define GK_SH_NOGLOB	0x1	/* leave glob characters alone (fuzzing) */

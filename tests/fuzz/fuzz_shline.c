@@ -13,7 +13,7 @@
 int
 gk_fuzz_one(const uint8_t *data, size_t len)
 {
-	static const struct gk_sh_vars v = { "/home/f", "f", "/tmp" };
+	static const struct gk_sh_vars v = { "/home/f", "f", "/tmp", NULL, NULL };
 	struct gk_sh_line l;
 	char err[256], **argv, *f;
 	size_t i, j, k, argc;

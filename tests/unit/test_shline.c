@@ -15,7 +15,7 @@
 #include "policy.h"
 #include "shline.h"
 
-static const struct gk_sh_vars vars = { "/home/al", "al", "/work" };
+static const struct gk_sh_vars vars = { "/home/al", "al", "/work", NULL, NULL };
 
 static void
 cat(char *out, size_t n, const char *s)
@@ -149,7 +149,7 @@ t_expansion(void **state)
 	assert_string_equal(render("echo x$USER$HOME", 0), "[echo][xal/home/al]");
 	/* An expanded value is never split or globbed. */
 	{
-		struct gk_sh_vars v = { "/h me/*", "al", "/" };
+		struct gk_sh_vars v = { "/h me/*", "al", "/", NULL, NULL };
 		struct gk_sh_line l;
 		char err[100], **argv;
 		size_t argc;
@@ -164,6 +164,70 @@ t_expansion(void **state)
 		gk_strv_free(argv, argc);
 		gk_sh_line_free(&l);
 	}
+}
+
+/* gk_sh_vars.fill: home and user are filled in on first use only. */
+struct lazy {
+	char	home[32], user[32];
+	int	calls;
+};
+
+static void
+lazy_fill(void *ctx)
+{
+	struct lazy *z = ctx;
+
+	z->calls++;
+	snprintf(z->home, sizeof(z->home), "/home/lz");
+	snprintf(z->user, sizeof(z->user), "lz");
+}
+
+/* The words of line expanded with lazily filled vars, joined by spaces;
+ * *calls the number of fills. */
+static void
+lazy_expand(const char *line, char *out, size_t n, int *calls)
+{
+	struct lazy z = { "", "", 0 };
+	struct gk_sh_vars v = { z.home, z.user, "/w", lazy_fill, &z };
+	struct gk_sh_line l;
+	char err[100], **argv;
+	size_t argc, i;
+
+	assert_int_equal(gk_sh_parse(line, strlen(line), &l, err, sizeof(err)),
+	    0);
+	assert_int_equal(gk_sh_expand(l.pipes[0].cmds[0].words,
+	    l.pipes[0].cmds[0].nwords, &v, 0, &argv, &argc, err, sizeof(err)),
+	    0);
+	out[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			cat(out, n, " ");
+		cat(out, n, argv[i]);
+	}
+	gk_strv_free(argv, argc);
+	gk_sh_line_free(&l);
+	*calls = z.calls;
+}
+
+static void
+t_lazy_vars(void **state)
+{
+	char out[256];
+	int calls;
+
+	(void)state;
+	lazy_expand("echo a '~' \"~\" $PWD a~", out, sizeof(out), &calls);
+	assert_string_equal(out, "echo a ~ ~ /w a~");
+	assert_int_equal(calls, 0);
+	lazy_expand("echo ~/x", out, sizeof(out), &calls);
+	assert_string_equal(out, "echo /home/lz/x");
+	assert_true(calls >= 1);
+	lazy_expand("echo \"$USER\"", out, sizeof(out), &calls);
+	assert_string_equal(out, "echo lz");
+	assert_true(calls >= 1);
+	lazy_expand("echo x$HOME", out, sizeof(out), &calls);
+	assert_string_equal(out, "echo x/home/lz");
+	assert_true(calls >= 1);
 }
 
 static void
@@ -340,6 +404,7 @@ main(void)
 		cmocka_unit_test(t_operators),
 		cmocka_unit_test(t_redirections),
 		cmocka_unit_test(t_expansion),
+		cmocka_unit_test(t_lazy_vars),
 		cmocka_unit_test(t_globbing),
 		cmocka_unit_test(t_errors),
 		cmocka_unit_test(t_incomplete),
