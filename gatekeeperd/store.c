@@ -347,10 +347,6 @@ store_close(struct daemon *d)
 	sodium_memzero(d->sk, sizeof(d->sk));
 }
 
-static const char SQL_AUDIT_INSERT[] =
-    "INSERT INTO audit(seq, time, event, uid, user, request, session, "
-    "command, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
 int
 audit_append(struct daemon *d, const char *event, int64_t uid,
     const char *user, int64_t request, const char *session,
@@ -382,18 +378,8 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 		free(clean);
 		return GK_ERR_ALLOC;
 	}
-	st = stmt(d, SQL_AUDIT_INSERT);
-	sqlite3_bind_int64(st, 1, rec.seq);
-	sqlite3_bind_int64(st, 2, rec.time);
-	sqlite3_bind_text(st, 3, rec.event, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, rec.uid);
-	sqlite3_bind_text(st, 5, rec.user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, rec.request);
-	sqlite3_bind_text(st, 7, rec.session, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, rec.command, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, rec.detail, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 10, rec.prev, GK_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 11, rec.hash, GK_DIGEST_LEN, SQLITE_STATIC);
+	st = stmt(d, gk_audit_insert_sql);
+	gk_audit_bind(st, &rec);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		dlog(d, LOG_ERR, "audit insert: %s", sqlite3_errmsg(d->db));
 		r = GK_ERR_DB;

@@ -41,6 +41,26 @@ const char gk_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS checkpoints(seq INTEGER PRIMARY KEY,"
     " hash BLOB NOT NULL, time INTEGER NOT NULL, sig BLOB NOT NULL);";
 
+const char gk_audit_insert_sql[] =
+    "INSERT INTO audit(seq, time, event, uid, user, request, session, "
+    "command, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+void
+gk_audit_bind(sqlite3_stmt *st, const struct gk_audit_rec *rec)
+{
+	sqlite3_bind_int64(st, 1, rec->seq);
+	sqlite3_bind_int64(st, 2, rec->time);
+	sqlite3_bind_text(st, 3, rec->event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, rec->uid);
+	sqlite3_bind_text(st, 5, rec->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, rec->request);
+	sqlite3_bind_text(st, 7, rec->session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, rec->command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, rec->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, rec->prev, GK_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, rec->hash, GK_DIGEST_LEN, SQLITE_STATIC);
+}
+
 /*
  * The canonical encoding (canon.h) of a record, prev first: hashed as it
  * is made (the fields go through a small stage into BLAKE2b, no buffer is
@@ -123,17 +143,15 @@ audit_size(const size_t len[T_N])
 	return total > AUDIT_REC_MAX ? 0 : total;
 }
 
-/* prev || canonical(rec) into e, len[] the lengths of the text fields (a
- * buffer at e->out must have room for audit_size(len) bytes). GK_ERR_LIMIT
- * for a record over AUDIT_REC_MAX encoded bytes. */
-static int
+/* prev || canonical(rec) into e, len[] the lengths of the text fields;
+ * the caller has checked audit_size(len) (and a buffer at e->out has room
+ * for that many bytes). */
+static void
 audit_encode(struct audit_enc *e, const struct gk_audit_rec *rec,
     const size_t len[T_N])
 {
 	static const char tag[] = GK_TAG_AUDIT;
 
-	if (audit_size(len) == 0)
-		return GK_ERR_LIMIT;
 	enc_put(e, rec->prev, GK_DIGEST_LEN);
 	enc_str(e, tag, sizeof(tag) - 1);
 	enc_i64(e, rec->seq);
@@ -145,21 +163,21 @@ audit_encode(struct audit_enc *e, const struct gk_audit_rec *rec,
 	enc_str(e, rec->session, len[T_SESSION]);
 	enc_str(e, rec->command, len[T_COMMAND]);
 	enc_str(e, rec->detail, len[T_DETAIL]);
-	return 0;
 }
 
-/* hash = H(prev || canonical(rec)) into rec->hash. */
+/* hash = H(prev || canonical(rec)) into rec->hash; GK_ERR_LIMIT for a
+ * record over AUDIT_REC_MAX encoded bytes. */
 static int
 audit_hash_in(struct gk_audit_rec *rec, const size_t len[T_N])
 {
 	struct audit_enc e;
-	int r;
 
+	if (audit_size(len) == 0)
+		return GK_ERR_LIMIT;
 	e.out = NULL;
 	e.n = 0;
 	crypto_generichash_init(&e.h, NULL, 0, GK_DIGEST_LEN);
-	if ((r = audit_encode(&e, rec, len)) != 0)
-		return r;
+	audit_encode(&e, rec, len);
 	crypto_generichash_update(&e.h, e.stage, e.n);
 	crypto_generichash_final(&e.h, rec->hash, GK_DIGEST_LEN);
 	return 0;

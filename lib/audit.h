@@ -43,6 +43,10 @@ int	gk_audit_hash(struct gk_audit_rec *rec);
 
 /* The SQL schema every store has (daemon creates, gk-audit reads). */
 extern const char gk_schema_sql[];
+/* The statement that stores a record, and the binding of a record to it
+ * (its strings must stay valid until the statement is stepped). */
+extern const char gk_audit_insert_sql[];
+void	gk_audit_bind(sqlite3_stmt *st, const struct gk_audit_rec *rec);
 
 /* Checkpoint line: "gatekeeper-checkpoint seq=N hash=HEX time=T key=HEX
  * sig=HEX" over (tag, seq, hash, time). */

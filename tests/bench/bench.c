@@ -971,8 +971,8 @@ gen_log(const char *path, long n, uint8_t sk[64])
 	sqlite3_exec(db, "DROP INDEX audit_user_time; DROP INDEX audit_request;"
 	    "BEGIN", NULL, NULL, NULL);
 	crypto_sign_keypair(pk, sk);
-	if (sqlite3_prepare_v2(db, "INSERT INTO audit VALUES (?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)", -1, &ins, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, gk_audit_insert_sql, -1, &ins, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
 	    -1, &cp, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO meta VALUES ('daemon_pubkey', ?)",
@@ -996,17 +996,7 @@ gen_log(const char *path, long n, uint8_t sk[64])
 		gen_event(&rec, i);
 		if (gk_audit_hash(&rec) != 0)
 			die("hash");
-		sqlite3_bind_int64(ins, 1, rec.seq);
-		sqlite3_bind_int64(ins, 2, rec.time);
-		sqlite3_bind_text(ins, 3, rec.event, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 4, rec.uid);
-		sqlite3_bind_text(ins, 5, rec.user, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 6, rec.request);
-		sqlite3_bind_text(ins, 7, rec.session, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 8, rec.command, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 9, rec.detail, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(ins, 10, rec.prev, GK_DIGEST_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(ins, 11, rec.hash, GK_DIGEST_LEN, SQLITE_STATIC);
+		gk_audit_bind(ins, &rec);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			die("insert: %s", sqlite3_errmsg(db));
 		sqlite3_reset(ins);

@@ -15,52 +15,7 @@
 #include "audit.h"
 #include "canon.h"
 #include "gk_err.h"
-
-/* A hand-written encoder, independent of lib/, for known answers. */
-struct enc {
-	uint8_t	*b;
-	size_t	 n, cap;
-};
-
-static void
-enc_raw(struct enc *e, const void *p, size_t n)
-{
-	if (e->n + n > e->cap) {
-		e->cap = 2 * (e->n + n);
-		e->b = realloc(e->b, e->cap);
-		assert_non_null(e->b);
-	}
-	memcpy(e->b + e->n, p, n);
-	e->n += n;
-}
-
-static void
-enc_field(struct enc *e, const void *p, size_t n)
-{
-	uint8_t l[4] = {
-		(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n
-	};
-
-	enc_raw(e, l, 4);
-	enc_raw(e, p, n);
-}
-
-static void
-enc_str(struct enc *e, const char *s)
-{
-	enc_field(e, s, strlen(s));
-}
-
-static void
-enc_i64(struct enc *e, int64_t v)
-{
-	uint8_t x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i));
-	enc_field(e, x, 8);
-}
+#include "hand_enc.h"
 
 /* hash = BLAKE2b-256(prev || tag, seq, time, event, uid, user, request,
  * session, command, detail), by hand. */
@@ -71,12 +26,12 @@ hand_hash(const struct gk_audit_rec *r, uint8_t out[GK_DIGEST_LEN])
 
 	enc_raw(&e, r->prev, GK_DIGEST_LEN);
 	enc_str(&e, GK_TAG_AUDIT);
-	enc_i64(&e, r->seq);
-	enc_i64(&e, r->time);
+	enc_int(&e, (uint64_t)r->seq);
+	enc_int(&e, (uint64_t)r->time);
 	enc_str(&e, r->event);
-	enc_i64(&e, r->uid);
+	enc_int(&e, (uint64_t)r->uid);
 	enc_str(&e, r->user);
-	enc_i64(&e, r->request);
+	enc_int(&e, (uint64_t)r->request);
 	enc_str(&e, r->session);
 	enc_str(&e, r->command);
 	enc_str(&e, r->detail);
@@ -207,10 +162,8 @@ chain_db(void)
 	assert_int_equal(sqlite3_exec(db, gk_schema_sql, NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO audit(seq, time, "
-	    "event, uid, user, request, session, command, detail, prev, hash) "
-	    "VALUES (?, ?, 'local', 1000, 'carl', 0, 's', 'true', ?, ?, ?)", -1,
-	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, gk_audit_insert_sql, -1, &st,
+	    NULL), SQLITE_OK);
 	for (i = 1; i <= CHAIN_N; i++) {
 		memset(&r, 0, sizeof(r));
 		snprintf(detail, sizeof(detail), "rule=r%lld", (long long)i);
@@ -224,11 +177,7 @@ chain_db(void)
 		r.detail = detail;
 		memcpy(r.prev, prev, GK_DIGEST_LEN);
 		assert_int_equal(gk_audit_hash(&r), 0);
-		sqlite3_bind_int64(st, 1, i);
-		sqlite3_bind_int64(st, 2, r.time);
-		sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 4, prev, GK_DIGEST_LEN, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 5, r.hash, GK_DIGEST_LEN, SQLITE_TRANSIENT);
+		gk_audit_bind(st, &r);
 		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 		sqlite3_reset(st);
 		memcpy(prev, r.hash, GK_DIGEST_LEN);
