@@ -176,9 +176,10 @@ check-build: $(B)/tests/gkstress
 # that speak the wire protocol, all -fPIC; a version script lets only
 # pam_sm_* out. A sanitizer build also makes a plain copy for the tests
 # with the real sudo, which cannot load an ASan-instrumented module.
-PAM_SRC     := pam_module/pam_gatekeeper.c pam_module/sudoargs.c
+PAM_SRC     := pam_module/pam_gatekeeper.c pam_module/suargs.c \
+               pam_module/gate.c
 PAM_LIB_SRC := lib/buf.c lib/err.c lib/escape.c lib/frame.c lib/msg.c \
-               client/client.c
+               lib/safefile.c client/client.c
 PAM_OBJ     := $(PAM_SRC:%.c=$(B)/obj/%.o) $(PAM_LIB_SRC:%.c=$(B)/obj/%.o)
 PAM_MAP     := pam_module/pam_gatekeeper.map
 PAM_LDFLAGS := -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
@@ -190,7 +191,19 @@ all: $(B)/pam_gatekeeper.so
 $(B)/pam_gatekeeper.so: $(PAM_OBJ) $(PAM_MAP)
 	$(CC) $(OPT) $(PAM_LDFLAGS) -o $@ $(PAM_OBJ) $(PAM_LIBS)
 
-$(B)/tests/test_pam_sudoargs: $(B)/obj/pam_module/sudoargs.o
+$(B)/tests/test_pam_suargs: $(B)/obj/pam_module/suargs.o
+
+# sudo's approval plugin: decides what sudo executes (sudo_plugin(5)).
+SUDO_SRC    := pam_module/approval_plugin.c pam_module/gate.c
+SUDO_OBJ    := $(SUDO_SRC:%.c=$(B)/obj/%.o) $(PAM_LIB_SRC:%.c=$(B)/obj/%.o)
+SUDO_MAP    := pam_module/approval_plugin.map
+SUDO_LDFLAGS := -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
+               -Wl,--version-script=$(SUDO_MAP)
+
+all: $(B)/gatekeeper_approval.so
+
+$(B)/gatekeeper_approval.so: $(SUDO_OBJ) $(SUDO_MAP)
+	$(CC) $(OPT) $(SUDO_LDFLAGS) -o $@ $(SUDO_OBJ)
 
 $(B)/tests/pamdrive: $(B)/obj/tests/pam/pamdrive.o
 	@mkdir -p $(@D)
@@ -204,8 +217,14 @@ $(B)/tests/pam_gatekeeper_plain.so: $(PAM_SRC) $(PAM_LIB_SRC) $(PAM_MAP) | deps
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -D_FORTIFY_SOURCE=2 $(WARN) \
 	    -fstack-protector-strong -fPIC -Ilib -Iclient $(PKG_CFLAGS) \
 	    $(PAM_LDFLAGS) -o $@ $(PAM_SRC) $(PAM_LIB_SRC) $(PAM_LIBS)
+$(B)/tests/gatekeeper_approval_plain.so: $(SUDO_SRC) $(PAM_LIB_SRC) $(SUDO_MAP) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -D_FORTIFY_SOURCE=2 $(WARN) \
+	    -fstack-protector-strong -fPIC -Ilib -Iclient $(PKG_CFLAGS) \
+	    $(SUDO_LDFLAGS) -o $@ $(SUDO_SRC) $(PAM_LIB_SRC)
 
-check-build: $(B)/tests/pam_gatekeeper_plain.so
+check-build: $(B)/tests/pam_gatekeeper_plain.so \
+    $(B)/tests/gatekeeper_approval_plain.so
 endif
 
 install: install-pam

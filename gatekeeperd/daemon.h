@@ -297,5 +297,20 @@ int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);
 int	child_setup(int outfd, int errfd, int fd3);
 int	exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN],
 	    char *why, size_t whylen);
+/*
+ * The program of a command gatekeeperd runs or authorizes must be a file
+ * nobody but root can change or swap (gk_safe_program: absolute,
+ * canonical, root's all the way, no procfs). argv0 is the command's first
+ * word; exe, from sudo or su (may be NULL), the file they will execute
+ * under that name. A bare argv0 without exe is the daemon's own secure-PATH
+ * lookup and passes. With exe: argv0 must name that file (its path, or its
+ * basename, or "-" and its basename for a login shell), and a bare name
+ * must be the same file (device, inode) as secure_path's (NULL: the
+ * default). have_id: dev/ino of the file as the asking process saw it,
+ * which must be the same. Returns 0, or -1 with a message in why.
+ */
+int	program_check(const char *argv0, const char *exe,
+	    const char *secure_path, int have_id, dev_t dev, ino_t ino,
+	    char *why, size_t whylen);
 
 #endif

@@ -93,6 +93,56 @@ exe_check(const char *path, int *fdp, uint8_t hash[GK_DIGEST_LEN], char *why,
 	return 0;
 }
 
+int
+program_check(const char *argv0, const char *exe, const char *secure_path,
+    int have_id, dev_t dev, ino_t ino, char *why, size_t whylen)
+{
+	const char *named = exe != NULL ? exe : argv0, *base, *b0;
+	char *found = NULL;
+	struct stat st, fst;
+	int installed, secure;
+
+	/* A bare name from gk-shell is the daemon's own secure-PATH lookup. */
+	if (exe == NULL && strchr(argv0, '/') == NULL)
+		return 0;
+	if (gk_safe_program(named, &st, why, whylen) != 0)
+		return -1;
+	if (have_id && (st.st_dev != dev || st.st_ino != ino)) {
+		snprintf(why, whylen, "%s is another file for gatekeeperd than "
+		    "for the program asking (another mount namespace?)", named);
+		return -1;
+	}
+	if (exe == NULL)
+		return 0;
+	/* sudo or su runs exe under the name argv[0] ("-bash" for a login
+	 * shell): the name must be the file's own. */
+	base = strrchr(exe, '/') + 1;
+	b0 = strrchr(argv0, '/') != NULL ? strrchr(argv0, '/') + 1 : argv0;
+	if (strchr(argv0, '/') == NULL && b0[0] == '-')
+		b0++;
+	if (strcmp(b0, base) != 0 || (strchr(argv0, '/') != NULL &&
+	    strcmp(argv0, exe) != 0)) {
+		snprintf(why, whylen, "%s would run under another name (%s)",
+		    exe, argv0);
+		return -1;
+	}
+	/* A bare name must be what gatekeeperd's secure PATH finds. */
+	if (argv0[0] != '-' && strchr(argv0, '/') == NULL) {
+		if (gk_resolve_program(argv0, "/", secure_path, &found,
+		    &installed, &secure) != 0 || found == NULL ||
+		    stat(found, &fst) != 0 || fst.st_dev != st.st_dev ||
+		    fst.st_ino != st.st_ino) {
+			snprintf(why, whylen, "%s is not the %s on gatekeeper's "
+			    "secure PATH (%s): call it by its full path",
+			    exe, argv0, found != NULL ? found : "none there");
+			free(found);
+			return -1;
+		}
+		free(found);
+	}
+	return 0;
+}
+
 /* What changed since approval, or NULL when nothing did. */
 const char *
 changed_since(const struct gk_reqrow *row, int *fdp)

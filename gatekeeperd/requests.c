@@ -180,7 +180,10 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	const char *cwd = gk_msg_str(m, "cwd"), *reason = gk_msg_str(m, "reason");
 	const char *named = gk_msg_str(m, "user"), *run_as;
 	const char *target = gk_msg_str(m, "run_as");
+	const char *exe = gk_msg_str(m, "exe"), *exe_id = gk_msg_str(m, "exe_id");
 	int authorize = gk_msg_count(m, "authorize") > 0;
+	unsigned long long dev = 0, ino = 0;
+	int have_id = 0;
 	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
 	char ccwd[PATH_MAX], session[300], why[512], detail[600];
 	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
@@ -223,6 +226,27 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		    "authorization");
 		goto out;
 	}
+	/* sudo and su say which file they will execute (exe) under argv[0],
+	 * and its device and inode as they see it. */
+	if ((exe != NULL || exe_id != NULL) && !authorize) {
+		conn_error(c, GK_E_DENIED, "only an authorization names the "
+		    "file to execute");
+		goto out;
+	}
+	if (exe != NULL && exe[0] != '/') {
+		conn_error(c, GK_E_BAD, "exe must be an absolute path");
+		goto out;
+	}
+	if (exe_id != NULL) {
+		char tail;
+
+		if (exe == NULL || sscanf(exe_id, "%llu:%llu%c", &dev, &ino,
+		    &tail) != 2) {
+			conn_error(c, GK_E_BAD, "exe_id must be DEV:INO of exe");
+			goto out;
+		}
+		have_id = 1;
+	}
 	if (target == NULL || *target == '\0')
 		target = "root";
 	session_of(m, session, sizeof(session));
@@ -253,6 +277,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	q.argc = argc;
 	q.argv = argv;
 	q.cwd = ccwd;
+	q.exe = exe;
 	if (gk_policy_decide(d->policy, &q, &dec) != 0)
 		goto oom;
 	r = dec.rule;
@@ -295,6 +320,11 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	if (!dec.installed || dec.exe == NULL) {
 		deny_run(d, c, uid, user, session, command, r,
 		    "the program is not installed on this host");
+		goto out;
+	}
+	if (program_check(argv[0], exe, NULL, have_id, (dev_t)dev,
+	    (ino_t)ino, why, sizeof(why)) != 0) {
+		deny_run(d, c, uid, user, session, command, r, why);
 		goto out;
 	}
 	if (!gk_rule_reason_ok(r, reason)) {

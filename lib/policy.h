@@ -159,6 +159,11 @@ struct gk_query {
 	char *const	 *argv;
 	const char	 *cwd;		/* absolute */
 	const char	 *secure_path;	/* NULL: GK_SECURE_PATH (tests set it) */
+	const char	 *exe;		/* NULL, or the absolute path of the
+					   file that will run when argv[0] is
+					   only the name it runs under (sudo's
+					   "-bash" for /bin/bash): resolved and
+					   matched instead of argv[0] */
 };
 
 struct gk_decision {

@@ -602,6 +602,7 @@ int
 gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
     struct gk_decision *d)
 {
+	const char *prog;
 	size_t i, j;
 	int r;
 
@@ -615,7 +616,8 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 		snprintf(d->why, sizeof(d->why), "working directory is not absolute");
 		return 0;
 	}
-	r = gk_resolve_program(q->argv[0], q->cwd, q->secure_path, &d->exe,
+	prog = q->exe != NULL ? q->exe : q->argv[0];
+	r = gk_resolve_program(prog, q->cwd, q->secure_path, &d->exe,
 	    &d->installed, &d->secure);
 	if (r == GK_ERR_ALLOC)
 		goto fail;
@@ -628,7 +630,7 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 		const struct gk_rule *rule = &p->rules[i];
 
 		if (!who_matches(rule, q) ||
-		    !prog_matches(rule, q->argv[0], d->exe, d->secure))
+		    !prog_matches(rule, prog, d->exe, d->secure))
 			continue;
 		for (j = 0; j < rule->nmatches; j++) {
 			/* Paths are canonicalised once, when first needed; an

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "gk_err.h"
@@ -77,9 +78,24 @@ gk_safe_open(const char *path, int flags, uid_t owner, mode_t forbid,
 	return GK_ERR_UNSAFE;
 }
 
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC	0x9fa0
+#endif
+
 static int
 check_dir_stat(const char *path, const struct stat *st, char *why, size_t whylen)
 {
+	struct statfs fs;
+
+	/* procfs links (/proc/PID/root, /proc/self/fd/N) lead where the
+	 * kernel decides for the process that follows them, not where
+	 * readlink says: nothing on procfs is a trusted step. */
+	if (S_ISDIR(st->st_mode) && statfs(path, &fs) == 0 &&
+	    fs.f_type == PROC_SUPER_MAGIC) {
+		snprintf(why, whylen, "%s: on procfs, whose links lead "
+		    "elsewhere for each process", path);
+		return GK_ERR_UNSAFE;
+	}
 	if (st->st_uid != 0) {
 		snprintf(why, whylen, "%s: owned by uid %lu, not root", path,
 		    (unsigned long)st->st_uid);
@@ -183,6 +199,47 @@ gk_safe_ancestors(const char *path, char *why, size_t whylen)
  toolong:
 	snprintf(why, whylen, "%s: %s", path, strerror(ENAMETOOLONG));
 	return GK_ERR_SYSTEM;
+}
+
+int
+gk_safe_program(const char *path, struct stat *stp, char *why, size_t whylen)
+{
+	const char *p, *end;
+	struct stat st;
+	size_t n;
+	int r;
+
+	if (path[0] != '/') {
+		snprintf(why, whylen, "%s: not an absolute path; give the "
+		    "program's full path (or its bare name)", path);
+		return GK_ERR_UNSAFE;
+	}
+	for (p = path + 1;; p = end + 1) {
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.')) {
+			snprintf(why, whylen, "%s: not a canonical path (empty, "
+			    "\".\" or \"..\" component); give the program's "
+			    "canonical path", path);
+			return GK_ERR_UNSAFE;
+		}
+		if (*end == '\0')
+			break;
+	}
+	if ((r = gk_safe_ancestors(path, why, whylen)) != 0)
+		return r;
+	if (stat(path, &st) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? GK_ERR_NOTFOUND : GK_ERR_SYSTEM;
+	}
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
+		snprintf(why, whylen, "%s: not an executable file", path);
+		return GK_ERR_UNSAFE;
+	}
+	if (stp != NULL)
+		*stp = st;
+	return 0;
 }
 
 int

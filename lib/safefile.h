@@ -31,9 +31,24 @@ int	gk_safe_open(const char *path, int flags, uid_t owner, mode_t forbid,
  * Checks that path is absolute and that it and every directory above it
  * is owned by root and not writable by group or other, except that a
  * root-owned directory with the sticky bit (such as /tmp) may be writable.
- * Symlinks along the way are followed and their targets checked too.
+ * Symlinks along the way are followed and their targets checked too;
+ * each link must be owned by root. Nothing on procfs is accepted (its
+ * links, /proc/PID/root or /dev/fd/N, lead elsewhere for each process).
  */
 int	gk_safe_ancestors(const char *path, char *why, size_t whylen);
+
+/*
+ * A program path whose file nobody but root can change or swap: absolute,
+ * no empty, "." or ".." component (so it names one file the same way for
+ * every reader), gk_safe_ancestors() (every directory and link on the way,
+ * and the file itself, root's and not group/other writable; no procfs),
+ * a regular executable file. *st (may be NULL) receives its stat, for a
+ * device and inode comparison with what another process sees. Returns 0,
+ * or GK_ERR_UNSAFE / GK_ERR_NOTFOUND / GK_ERR_SYSTEM with a message in why
+ * saying how to call it instead.
+ */
+int	gk_safe_program(const char *path, struct stat *st, char *why,
+	    size_t whylen);
 
 /* Reads a whole safe-opened regular file (at most max bytes) into a new
  * NUL-terminated allocation; *len excludes the NUL. GK_ERR_LIMIT when
