@@ -55,7 +55,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide
+TEST_HELPERS := $(B)/tests/softkey $(B)/tests/rawdecide $(B)/tests/runprobe
 
 .PHONY: all deps check check-build check-asan demo fuzz fuzz-build install clean
 # Keep intermediate objects: make must not print "rm ..." after the summary.
@@ -116,6 +116,10 @@ $(B)/tests/replay_%: $(B)/obj-fa/tests/fuzz/fuzz_%.o \
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/softkey: $(B)/obj/tests/softkey.o $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/runprobe: $(B)/obj/tests/runprobe.o $(LIBGK)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 

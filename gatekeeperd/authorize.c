@@ -13,6 +13,7 @@
  * - cancel (audited) a request whose PAM waiter is gone: nobody would run
  *   it, and approvers must not be asked to approve it.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,14 @@ authorize_run_as(const struct gk_rule *r, const char *target, char *why,
 void
 authorize_allow(struct daemon *d, struct conn *c, int64_t uid,
     const char *user, const char *session, const char *command,
-    const struct gk_rule *r, const char *run_as)
+    const struct gk_rule *r, const char *run_as, const char *exe)
 {
 	struct gk_msg m;
-	char detail[600];
+	char detail[600 + PATH_MAX];
 
 	snprintf(detail, sizeof(detail), RUNNER_MARK "rule=%s action=allow "
 	    "run_as=%s", r->label, run_as);
+	session_field(detail, sizeof(detail), "exe", exe, '_');
 	if (audit_event(d, "authorize", uid, user, 0, session, command,
 	    detail) != 0) {
 		conn_error(c, GK_E_INTERNAL, "cannot write the audit log");

@@ -179,10 +179,11 @@ void	session_field(char *out, size_t n, const char *key, const char *src,
 /* 0 when rule r may run as target (a rule's `as` must name it); else why. */
 int	authorize_run_as(const struct gk_rule *r, const char *target,
 	    char *why, size_t whylen);
-/* An allow decision under authorize: audited, answered, not run. */
+/* An allow decision under authorize: audited (with the file exe that
+ * sudo or su executes), answered, not run. */
 void	authorize_allow(struct daemon *, struct conn *, int64_t uid,
 	    const char *user, const char *session, const char *command,
-	    const struct gk_rule *r, const char *run_as);
+	    const struct gk_rule *r, const char *run_as, const char *exe);
 /* An approved request is due: the daemon runs it (exec_start), or, for
  * one made under authorize, it becomes "authorized" for its waiter. */
 void	request_go(struct daemon *, int64_t id);

@@ -364,7 +364,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 		goto out;
 	}
 	if (authorize && r->action == GK_ACT_ALLOW) {
-		authorize_allow(d, c, uid, user, session, command, r, run_as);
+		authorize_allow(d, c, uid, user, session, command, r, run_as,
+		    dec.exe);
 		goto out;
 	}
 

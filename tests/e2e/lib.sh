@@ -157,6 +157,25 @@ pam_users() {
 	bind_etc passwd "$T/passwd" 0644 && bind_etc group "$T/group" 0644 &&
 	    bind_etc shadow "$T/shadow" 0640
 }
+# the approval plugin for real sudo: an ASan build keeps a plain copy.
+sudo_plugin_path() {
+	if [ -f "$GK_BUILD/tests/gatekeeper_approval_plain.so" ]; then
+		echo "$GK_BUILD/tests/gatekeeper_approval_plain.so"
+	else
+		echo "$GK_BUILD/gatekeeper_approval.so"
+	fi
+}
+# bind_sudo_plugin SOCKET [OPTION...]: $T/lib/gatekeeper_approval.so and a
+# sudo.conf loading it, bound over /etc/sudo.conf.
+bind_sudo_plugin() {
+	s=$1; shift
+	mkdir -p "$T/lib" &&
+	    cp "$(sudo_plugin_path)" "$T/lib/gatekeeper_approval.so" &&
+	    chmod 0644 "$T/lib/gatekeeper_approval.so" &&
+	    echo "Plugin gatekeeper_approval $T/lib/gatekeeper_approval.so" \
+	    "socket=$s $*" >"$T/sudo.conf" &&
+	    bind_etc sudo.conf "$T/sudo.conf" 0644
+}
 # the module to load in real sudo/su: an ASan build keeps a plain copy.
 pam_module_path() {
 	if [ -f "$GK_BUILD/tests/pam_gatekeeper_plain.so" ]; then

@@ -38,6 +38,7 @@ svc() { # svc NAME OPTIONS...: a service file naming the module
 svc gktest "socket=$SOCK"
 svc gkshort "socket=$SOCK timeout=2"
 svc sudo "socket=$SOCK"
+svc su "socket=$SOCK"
 svc nosock ""
 svc relsock "socket=gk.sock"
 svc badopt "socket=$SOCK bogus"
@@ -151,24 +152,56 @@ for s in relsock badopt badtimeout; do
 	    PAMDRIVE_USER=root PAMDRIVE_OPS=open
 done
 
-# sudo's command line, as the module reads it from its own process.
+# sudo: its commands are decided by the approval plugin; the module passes
+# only when /etc/sudo.conf loads it (this machine's does not).
 assudo() { # assudo SUDO-ARGS...: pamdrive with argv[0] "sudo"
 	pw PAMDRIVE_SERVICE=sudo PAMDRIVE_USER=root PAMDRIVE_OPS=account \
-	    SHELL=${SHELL_FOR:-/bin/bash} \
 	    bash -c 'exec -a sudo "$0" "$@" >&2' "$DRIVE" "$@"
 }
-check "sudo -u '#0' id passes" quiet assudo -u '#0' id
-check "sudo -nD /tmp -- id passes" quiet assudo -nD /tmp -- id
-refused "sudo -g is refused" "another group" assudo -g root id
-refused "sudo --us (abbreviated) is refused" "abbreviations" assudo --us root id
-refused "sudo -e is refused" "sudoedit" assudo -e /etc/shadow
-refused "sudo -u nosuchuser is refused" "no such user" assudo -u nosuchuser9 id
-SHELL_FOR=/usr/sbin/nologin
-refused "sudo -s is decided as \$SHELL (nologin: denied)" \
-    "'/usr/sbin/nologin': denied by rule nologin" assudo -s
-SHELL_FOR=
-check "audit: sudo's -u '#0' id recorded as run by root" sh -c \
-    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'id'.*run_as=root\""
+if ! grep -q '^Plugin[[:space:]]*gatekeeper_approval' /etc/sudo.conf 2>/dev/null
+then
+	refused "sudo without the approval plugin in sudo.conf: refused" \
+	    "sudo is gated by its approval plugin" assudo id
+fi
+sudo_conf_plugin() {
+	echo "Plugin gatekeeper_approval /nonexistent.so" >"$T/sudo.conf" &&
+	    chmod 0644 "$T/sudo.conf" &&
+	    unshare -m --propagation private sh -c 'mount --bind "$1" \
+	    /etc/sudo.conf && shift && exec "$@"' - "$T/sudo.conf" "$@"
+}
+check "sudo with the plugin in sudo.conf: the module leaves it to the plugin" \
+    quiet sudo_conf_plugin env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+    UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    PAMDRIVE_SERVICE=sudo PAMDRIVE_USER=root PAMDRIVE_OPS=account "$DRIVE"
+
+# su's command line, as the module reads it from its own process (here
+# the caller is root, so su honours -s).
+assu() { # assu USER SU-ARGS...: pamdrive with argv[0] "su", PAM user USER
+	u=$1; shift
+	pw PAMDRIVE_SERVICE=su PAMDRIVE_USER="$u" PAMDRIVE_OPS=account \
+	    bash -c 'exec -a su "$0" "$@" >&2' "$DRIVE" "$@"
+}
+check "su - passes (root's login shell: root-ok)" quiet assu root -
+check "su -l -c id root passes (-bash -c id)" quiet assu root -l -c id root
+check "su --comm=id - (abbreviated --command) passes" quiet assu root \
+    --comm=id -
+check "su - root -c id (options after the user) passes" quiet assu root \
+    - root -c id
+refused "su without - is refused (it keeps the caller's environment)" \
+    "su without - or -l" assu root -c id
+refused "su -m is refused" "su -m/-p" assu root -m -c id
+refused "su -w is refused" "su -w" assu root -l -w BASH_ENV
+refused "su -g is refused" "another group" assu root -g root -
+refused "su --s is refused (ambiguous)" "ambiguous" assu root --s /bin/sh -
+refused "su -s nologin - is decided as nologin (denied)" \
+    "'-nologin': denied by rule nologin" assu root -s /usr/sbin/nologin -
+refused "su - sync: another user than PAM's is refused" \
+    "unknown target user" assu root - sync
+refused "su -s with a relative shell path is refused" "not an absolute path" \
+    assu root -s sh -
+check "audit: su -l -c id recorded as '-bash' '-c' 'id'" sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'-bash' '-c' 'id'\""
 
 # Only a root peer may ask for an authorization or write a session record:
 # the module run by nobody (uid 65534) is refused by the daemon.

@@ -47,6 +47,7 @@ bind_pam() {
 	    bind_etc pam.d/su "$T/pam.su" 0644
 }
 check "sudoers and pam.d bound over /etc" bind_pam
+check "sudo.conf loads the approval plugin" bind_sudo_plugin "$SOCK" timeout=120
 # A notifier keeping each request's last notice, to see "authorized".
 cat >"$T/notifier" <<EOF2
 #!/bin/sh
@@ -83,7 +84,7 @@ refused "sudo -s CMD refused (a shell)" "denied by rule shells" \
     carl sudo -n -s id
 refused "sudo -i refused (the target's login shell)" "denied by rule shells" \
     carl sudo -n -i
-refused "sudo -g refused (cannot be decided)" "another group" \
+refused "sudo -g refused (cannot be decided)" "a group other than" \
     carl sudo -n -g bob id
 refused "sudo VAR=value refused" "VAR=value" carl sudo -n FOO=1 id
 refused "no rule: denied" "no rule" carl sudo -n uname
@@ -166,8 +167,8 @@ kill -HUP "$DPID"
 reloaded() { test "$(grep -c "rules loaded" "$T/daemon.log")" -gt "$n"; }
 check "the root-session rule is loaded" wait_for reloaded
 refused "su by carl to bob: the root-session rule is for root only" \
-    "as root only" carl su -c id bob
-(carl su -c 'id -u' root >"$T/su.out" 2>"$T/su.err"; echo $? >"$T/su.rc") &
+    "as root only" carl su - -c id bob
+(carl su - -c 'id -u' root >"$T/su.out" 2>"$T/su.err"; echo $? >"$T/su.rc") &
 check "su to root: the root session waits for approval" wait_for listed "bash"
 R4=$(request_id "bash")
 check "su: first approval" dec alice 20002 approve "$R4"
@@ -180,7 +181,7 @@ check "su ran the session as root" test "$(tail -n 1 "$T/su.out")" = 0
 # Fail closed.
 daemon_stop
 refused "daemon stopped: sudo id fails" "not reachable" carl sudo -n id
-refused "daemon stopped: su fails" "not reachable" carl su -c id root
+refused "daemon stopped: su fails" "not reachable" carl su - -c id root
 
 # The audit log.
 db() { "$T/bin/gk-audit" --db "$T/state/gatekeeper.db" "$@"; }
