@@ -264,6 +264,7 @@ install: all
 	    $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(B)/pam_gatekeeper.so $(DESTDIR)$(PAMDIR)/
 	install -m 0755 dist/notify/gk-notify-mail $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 $(B)/gatekeeper_approval.so $(DESTDIR)$(LIBEXECDIR)/
 	for m in $(MAN_SRC); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
 	done
@@ -276,6 +277,9 @@ install: all
 	install -m 0644 dist/pam.d/sshd dist/pam.d/sudo dist/pam.d/su \
 	    $(DESTDIR)$(DATADIR)/pam.d/
 	install -m 0644 dist/gatekeeperd.conf dist/shells.txt $(DESTDIR)$(DATADIR)/
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' dist/sudo.conf \
+	    >$(DESTDIR)$(DATADIR)/sudo.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/sudo.conf
 
 # Each step only when its target is absent: an operator's edited config,
 # catalogue or /etc/shells is never overwritten. The catalogue is copied

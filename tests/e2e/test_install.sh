@@ -44,6 +44,7 @@ pamdir=/lib${multiarch:+/$multiarch}/security
 	for p in gk-shell gk-approve gk-audit; do echo "./usr/bin/$p"; done
 	echo ".$pamdir/pam_gatekeeper.so"
 	echo ./usr/libexec/gatekeeper/gk-notify-mail
+	echo ./usr/libexec/gatekeeper/gatekeeper_approval.so
 	for m in "$SRC"/man/*.[158]; do
 		echo "./usr/share/man/man${m##*.}/$(basename "$m")"
 	done
@@ -57,6 +58,7 @@ pamdir=/lib${multiarch:+/$multiarch}/security
 	for f in sshd sudo su; do echo "./usr/share/gatekeeper/pam.d/$f"; done
 	echo ./usr/share/gatekeeper/gatekeeperd.conf
 	echo ./usr/share/gatekeeper/shells.txt
+	echo ./usr/share/gatekeeper/sudo.conf
 } | sort >"$T/want"
 check "the installed tree is exactly the expected files" cmp -s "$T/want" "$T/got"
 cmp -s "$T/want" "$T/got" || diff "$T/want" "$T/got" | diag
@@ -64,6 +66,10 @@ check "pam_gatekeeper.so is in the PAM directory $pamdir" \
     [ -f "$D$pamdir/pam_gatekeeper.so" ]
 check "the example notifier is installed executable" \
     [ -x "$D/usr/libexec/gatekeeper/gk-notify-mail" ]
+check "sudo's approval plugin is installed, and the sudo.conf line names it" \
+    sh -c '[ "$(stat -c %a "$1/usr/libexec/gatekeeper/gatekeeper_approval.so")" = 644 ] &&
+    grep -q "^Plugin gatekeeper_approval /usr/libexec/gatekeeper/gatekeeper_approval.so " \
+    "$1/usr/share/gatekeeper/sudo.conf"' - "$D"
 check "man pages sit in man1, man5 and man8" \
     [ -f "$D/usr/share/man/man1/gk-shell.1" -a \
       -f "$D/usr/share/man/man5/gatekeeper.policy.5" -a \
