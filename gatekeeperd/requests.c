@@ -11,6 +11,7 @@
  * - recompute the request digest from the stored fields, never trust a
  *   stored or sent digest.
  */
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -56,14 +57,63 @@ session_field(char *out, size_t n, const char *key, const char *src,
 		snprintf(out + len, n - len, "%s%s=%s", len ? " " : "", key, v);
 }
 
-/* "ssh=ADDR tty=TTY session=S" from the RUN message, for the audit log. */
+/*
+ * The peer's controlling terminal, from the kernel (/proc/PID/stat's
+ * tty_nr), as /dev/pts/N, /dev/ttyN, /dev/ttySN or MAJOR:MINOR; "" when it
+ * has none or it cannot be read.
+ */
 static void
-session_of(const struct gk_msg *m, char *out, size_t n)
+peer_tty(pid_t pid, char *out, size_t n)
 {
+	char path[64], buf[1024], *p;
+	unsigned long nr, major, minor;
+	ssize_t len;
+	int fd, i;
+
 	out[0] = '\0';
-	session_field(out, n, "ssh", gk_msg_str(m, "ssh"), ',');
-	session_field(out, n, "tty", gk_msg_str(m, "tty"), 0);
-	session_field(out, n, "session", gk_msg_str(m, "session"), 0);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	/* After "PID (COMM) ": state ppid pgrp session tty_nr. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return;
+	for (i = 0; i < 5 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || (nr = strtoul(p + 1, NULL, 10)) == 0)
+		return;
+	major = (nr >> 8) & 0xfff;
+	minor = (nr & 0xff) | ((nr >> 12) & 0xfff00);
+	if (major >= 136 && major <= 143)
+		snprintf(out, n, "/dev/pts/%lu", minor + (major - 136) * 256);
+	else if (major == 4 && minor < 64)
+		snprintf(out, n, "/dev/tty%lu", minor);
+	else if (major == 4)
+		snprintf(out, n, "/dev/ttyS%lu", minor - 64);
+	else
+		snprintf(out, n, "%lu:%lu", major, minor);
+}
+
+/*
+ * "tty=TTY ssh-claimed=ADDR session-claimed=S" for the audit log: the tty
+ * is what the kernel says of the peer process (for sudo and su, the
+ * user's own terminal); the ssh address and the session id are only what
+ * the client says, and are marked so.
+ */
+static void
+session_of(const struct conn *c, const struct gk_msg *m, char *out, size_t n)
+{
+	char tty[64];
+
+	out[0] = '\0';
+	peer_tty(c->pid, tty, sizeof(tty));
+	session_field(out, n, "tty", tty, 0);
+	session_field(out, n, "ssh-claimed", gk_msg_str(m, "ssh"), ',');
+	session_field(out, n, "session-claimed", gk_msg_str(m, "session"), 0);
 }
 
 static void
@@ -249,7 +299,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	}
 	if (target == NULL || *target == '\0')
 		target = "root";
-	session_of(m, session, sizeof(session));
+	session_of(c, m, session, sizeof(session));
 	if ((command = gk_escape_argv(argc, argv)) == NULL)
 		goto oom;
 	if (gk_canon_path("/", cwd, ccwd, sizeof(ccwd)) != 0) {

@@ -200,6 +200,14 @@ refused "su - sync: another user than PAM's is refused" \
     "unknown target user" assu root - sync
 refused "su -s with a relative shell path is refused" "not an absolute path" \
     assu root -s sh -
+pw PAMDRIVE_SERVICE=su PAMDRIVE_USER=root PAMDRIVE_OPS=account \
+    PAMDRIVE_TTY=/dev/pts/77 bash -c 'exec -a su "$0" "$@" >/dev/null 2>&1' \
+    "$DRIVE" - -c ttycheck </dev/null
+q() { sqlite3 "$T/state/gatekeeper.db" "$1"; }
+check "audit: the su with PAM_TTY /dev/pts/77 is recorded" test \
+    "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%'")" = 1
+check "audit: its tty is the kernel's, not what PAM was told" test \
+    "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%' AND session LIKE '%pts/77%'")" = 0
 check "audit: su -l -c id recorded as '-bash' '-c' 'id'" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'-bash' '-c' 'id'\""
 

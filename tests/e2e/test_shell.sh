@@ -150,9 +150,9 @@ check "ForceCommand runs SSH_ORIGINAL_COMMAND" out_is FORCED
     "$T/bin/gk-shell" -s "$SOCK" -c "$T/bin/gk-shell" >"$T/out" 2>"$T/err")
 check "gk-shell -c gk-shell runs the original command" out_is again
 check "the ssh source address is in the audit log" sh -c \
-    "'$T/bin/gk-audit' -s '$SOCK' --json --user 20001 | grep -q 'ssh=192.0.2.7,5555'"
+    "'$T/bin/gk-audit' -s '$SOCK' --json --user 20001 | grep -q 'ssh-claimed=192.0.2.7,5555'"
 check "every command carries the shell's session id" sh -c \
-    "'$T/bin/gk-audit' -s '$SOCK' --json --user 20001 --event local | grep -q 'session=sh-'"
+    "'$T/bin/gk-audit' -s '$SOCK' --json --user 20001 --event local | grep -q 'session-claimed=sh-'"
 
 # Expansion happens before policy: approvers see the expanded argv.
 truncate -s 8M "$W/disk1.img"

@@ -129,7 +129,7 @@ check "bob approves" decide_q bob 20003 approve "$RM"
 check "ssh exits 0 once mkfs ran" wait_for grep -qx 0 "$T/m.rc"
 check "the image is formatted" formatted "$W/disk.img"
 check "the ssh source address is in the request's audit records" sh -c \
-    "'$T/bin/gk-audit' -s '$SOCK' --json --request $RM | grep -q 'ssh=127.0.0.1,'"
+    "'$T/bin/gk-audit' -s '$SOCK' --json --request $RM | grep -q 'ssh-claimed=127.0.0.1,'"
 
 # ForceCommand: fred's login shell is /bin/sh, sshd forces gk-shell.
 run fred "echo forced; sh -c 'echo no'"
@@ -201,7 +201,7 @@ check "the history file is 0600 and the user's" \
 check "it holds the lines typed" grep -qx "echo first" "$W/.gk_history"
 check "interactive commands are audited with the ssh address and tty" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --json --user carl --event local | grep 'first' |
-     grep -q 'ssh=127.0.0.1,[0-9]*,127.0.0.1,$PORT tty=/dev/pts/'"
+     grep -q 'tty=/dev/pts/[0-9]* ssh-claimed=127.0.0.1,[0-9]*,127.0.0.1,$PORT'"
 # Ctrl-D on an empty line ends an interactive session with the last status.
 mkfifo "$T/in2"
 s carl -tt <"$T/in2" >"$T/i2.out" 2>&1 &

@@ -25,6 +25,7 @@ chmod 0666 "$T/ran.log"
 cat >"$T/pol/10-test.policy" <<EOF
 approvers ops = alice bob
 approve 2 by ops name probe-approve cmd $P args approve **
+allow name probe-reason reason-match "^OPS-[0-9]+" cmd $P args reason **
 allow name probe cmd $P
 allow name harmless cmd id true
 deny name shells cmd sh bash dash zsh
@@ -129,6 +130,13 @@ decided_as "sudo --login --user=tgt CMD" 20004 sudo -n --login --user=tgt true
 # sudo -s with SHELL unset runs the caller's passwd shell (bash): denied.
 nothing_ran "sudo -s with SHELL unset: carl's bash, denied" \
     "denied by rule shells" sh -c 'unset SHELL; exec sudo -n -s true'
+
+# A reason comes from GK_REASON in the caller's environment (sudo's
+# env_reset keeps it from the command, not from the plugin).
+decided_as "GK_REASON=OPS-1 sudo P reason (a reason-match rule)" 0 \
+    env GK_REASON=OPS-1 sudo -n "$P" reason
+nothing_ran "sudo P reason without GK_REASON" "needs a reason" \
+    sudo -n "$P" reason
 
 # Forms that cannot be decided exactly.
 nothing_ran "sudo VAR=value" "sudo VAR=value" sudo -n FOO=1 "$P"
