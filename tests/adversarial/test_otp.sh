@@ -60,9 +60,15 @@ race() { # race N
 		    echo $? >"$T/dec$1.$id.rc") >/dev/null 2>&1 &
 	done
 	sleep 0.2
-	echo go >"$T/go$1" & echo go >"$T/go$1"
-	wait_for test -s "$T/dec$1.$a.rc" && wait_for test -s "$T/dec$1.$b.rc" ||
-	    return 1
+	# Held open for reading and writing, the fifo keeps both lines for a
+	# reader that opens it late (two plain writers could leave one
+	# reader blocked forever, an orphan holding the test's fds).
+	exec 9<>"$T/go$1"
+	printf 'go\ngo\n' >&9
+	wait_for test -s "$T/dec$1.$a.rc" && wait_for test -s "$T/dec$1.$b.rc"
+	r=$?
+	exec 9>&-
+	[ $r = 0 ] || return 1
 	wins=$(cat "$T/dec$1.$a.rc" "$T/dec$1.$b.rc" | grep -cx 0)
 	ran=$(ls "$T/race" | grep -c "^r$1")
 	lost=$(cat "$T/dec$1".*.out | grep -c "already used")
