@@ -154,7 +154,12 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(B)/fuzz/alloc_fail.o \
     tests/fuzz/alloc_fail.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -Itests/fuzz -include tests/fuzz/alloc_fail.h \
-	    -o $@ $< $(LIB_SRC) $(B)/fuzz/alloc_fail.o $(PKG_LIBS)
+	    -o $@ $< $(LIB_SRC) $(FUZZ_EXTRA) $(B)/fuzz/alloc_fail.o $(PKG_LIBS)
+
+# su's parser lives beside the PAM module.
+$(B)/tests/replay_suargs: $(B)/obj-fa/pam_module/suargs.o
+$(B)/fuzz/fuzz_suargs: pam_module/suargs.c
+$(B)/fuzz/fuzz_suargs: FUZZ_EXTRA := pam_module/suargs.c
 
 fuzz-build: $(FUZZ_BIN)
 
