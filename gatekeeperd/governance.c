@@ -288,7 +288,8 @@ gov_create(struct daemon *d, struct conn *c, const struct change *ch,
 	    "fingerprint=%s digest=%s state=%s change=%s asked_by=%s", GOV_RULE,
 	    GOV_NEED, GOV_SET, fp, hexd, GK_ST_PENDING, ch->kind,
 	    c != NULL ? c->name : "gatekeeperd");
-	if (audit_append(d, "request", 0, "root", id, "", command, detail) != 0)
+	if (request_terms_field(&nr, detail, sizeof(detail)) != 0 ||
+	    audit_append(d, "request", 0, "root", id, "", command, detail) != 0)
 		goto roll;
 	if (store_commit(d) != 0) {
 		id = 0;

@@ -155,6 +155,23 @@ request_insert(struct daemon *d, const struct newreq *nr)
 	return r;
 }
 
+int
+request_terms_field(const struct newreq *nr, char *detail, size_t n)
+{
+	uint8_t h[GK_DIGEST_LEN];
+	char hex[2 * GK_DIGEST_LEN + 1];
+	size_t l = strlen(detail);
+	int r;
+
+	if ((r = gk_request_terms(nr->need, nr->set_name, nr->nmembers,
+	    nr->members, nr->delay, nr->session, h)) != 0)
+		return r;
+	gk_hex(h, sizeof(h), hex);
+	if ((size_t)snprintf(detail + l, n - l, " terms=%s", hex) >= n - l)
+		return GK_ERR_LIMIT;
+	return 0;
+}
+
 static void
 deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
     const char *session, const char *command, const struct gk_rule *r,
@@ -182,7 +199,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	const char *target = gk_msg_str(m, "run_as");
 	int authorize = gk_msg_count(m, "authorize") > 0;
 	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
-	char ccwd[PATH_MAX], session[300], why[512], detail[600];
+	char ccwd[PATH_MAX], session[300], why[512], detail[1024];
 	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
 	uint8_t digest[GK_DIGEST_LEN];
 	size_t argc = 0, ngroups = 0, i;
@@ -391,7 +408,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    fp, hexd, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
 	    GK_ST_APPROVED);
 	session_field(detail, sizeof(detail), "reason", reason, '_');
-	if (audit_append(d, "request", uid, user, id, session, command,
+	if (request_terms_field(&nr, detail, sizeof(detail)) != 0 ||
+	    audit_append(d, "request", uid, user, id, session, command,
 	    detail) != 0)
 		goto dbroll;
 	if (store_commit(d) != 0)
@@ -1230,6 +1248,9 @@ h_verify(struct daemon *d, struct conn *c, struct gk_msg *m)
 		conn_error(c, GK_E_BAD, "the anchor is not a checkpoint line");
 		return;
 	}
+	/* Signed at the head first: verify refuses records no checkpoint
+	 * covers, and nothing is appended between the two. */
+	checkpoint_maybe(d, 1);
 	r = gk_audit_verify(d->db, line ? &anchor : NULL, msg, sizeof(msg));
 	if (r == 0)
 		conn_ok(c, msg);
