@@ -39,6 +39,18 @@ struct gk_reqrow {
 	char	 *session;
 };
 
+/*
+ * The terms of a request that its digest does not cover: how many
+ * approvals it needs, from which set (name and members), its delay and
+ * the session it was asked from. The daemon writes their hash as terms=HEX
+ * in the request's `request` audit record, so the chain covers them;
+ * gk_audit_verify compares it with the row.
+ */
+#define GK_TAG_TERMS	"gatekeeper request terms v1"
+int	gk_request_terms(int64_t need, const char *set_name, size_t nmembers,
+	    char *const *members, int64_t delay, const char *session,
+	    uint8_t out[GK_DIGEST_LEN]);
+
 /* The columns, in the order gk_reqrow_from_stmt reads them. */
 #define GK_REQROW_COLUMNS "id, state, host, nonce, uid, user, argv, exe, " \
 	"exe_hash, cwd, paths, run_as, rule, need, set_name, members, reason, " \
@@ -51,18 +63,6 @@ int	gk_reqrow_load(sqlite3 *db, int64_t id, struct gk_reqrow *r);
 void	gk_reqrow_free(struct gk_reqrow *r);
 /* The digest fields of r (pointing into r). */
 void	gk_reqrow_fields(const struct gk_reqrow *r, struct gk_request_fields *f);
-
-/*
- * The terms of a request that its digest does not cover: how many
- * approvals it needs, from which set (name and members), its delay and
- * the session it was asked from. The daemon writes their hash as terms=HEX
- * in the request's `request` audit record, so the chain covers them;
- * gk_audit_verify compares it with the row.
- */
-#define GK_TAG_TERMS	"gatekeeper request terms v1"
-int	gk_request_terms(int64_t need, const char *set_name, size_t nmembers,
-	    char *const *members, int64_t delay, const char *session,
-	    uint8_t out[GK_DIGEST_LEN]);
 
 /* Canonical string lists as stored in BLOB columns. */
 int	gk_strlist_encode(struct gk_buf *b, size_t n, char *const *v);
