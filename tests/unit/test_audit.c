@@ -16,6 +16,7 @@
 #include "canon.h"
 #include "gk_err.h"
 #include "hand_enc.h"
+#include "reqrow.h"
 
 /* hash = BLAKE2b-256(prev || tag, seq, time, event, uid, user, request,
  * session, command, detail), by hand. */
@@ -343,6 +344,43 @@ t_checkpoints(void **state)
 	    "by a signed checkpoint within 1088 records of record 0");
 }
 
+/* The terms hash (reqrow.h) against the hand encoder, and every field
+ * taking part. */
+static void
+t_terms(void **state)
+{
+	char *mem[] = { "alice", "bob" }, *mem2[] = { "alice", "bobx" };
+	struct enc e = { NULL, 0, 0 };
+	uint8_t want[GK_DIGEST_LEN], got[GK_DIGEST_LEN], other[GK_DIGEST_LEN];
+
+	(void)state;
+	enc_str(&e, "gatekeeper request terms v1");
+	enc_int(&e, 2);
+	enc_str(&e, "storage");
+	enc_int(&e, 2);
+	enc_str(&e, "alice");
+	enc_str(&e, "bob");
+	enc_int(&e, 600);
+	enc_str(&e, "ssh=10.0.0.1 tty=pts/1");
+	crypto_generichash(want, sizeof(want), e.b, e.n, NULL, 0);
+	free(e.b);
+	assert_int_equal(gk_request_terms(2, "storage", 2, mem, 600,
+	    "ssh=10.0.0.1 tty=pts/1", got), 0);
+	assert_memory_equal(got, want, sizeof(want));
+#define DIFFERS(need, set, n, m, delay, sess) do {			\
+	assert_int_equal(gk_request_terms(need, set, n, m, delay, sess,	\
+	    other), 0);							\
+	assert_memory_not_equal(other, want, sizeof(want));		\
+} while (0)
+	DIFFERS(1, "storage", 2, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storagx", 2, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 1, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem2, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem, 0, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem, 600, "");
+#undef DIFFERS
+}
+
 int
 main(void)
 {
@@ -352,6 +390,7 @@ main(void)
 		cmocka_unit_test(t_limit),
 		cmocka_unit_test(t_chain_batches),
 		cmocka_unit_test(t_checkpoints),
+		cmocka_unit_test(t_terms),
 	};
 
 	if (sodium_init() < 0)
