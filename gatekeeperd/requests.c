@@ -199,7 +199,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	const char *target = gk_msg_str(m, "run_as");
 	int authorize = gk_msg_count(m, "authorize") > 0;
 	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
-	char ccwd[PATH_MAX], session[300], why[512], detail[1024];
+	char ccwd[PATH_MAX], session[300], why[512], detail[600];
 	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
 	uint8_t digest[GK_DIGEST_LEN];
 	size_t argc = 0, ngroups = 0, i;
