@@ -204,6 +204,9 @@ int	request_finish(struct daemon *, const struct gk_reqrow *row,
 int64_t	request_next_id(struct daemon *);
 /* Inserts a request row inside the caller's transaction. */
 int	request_insert(struct daemon *, const struct newreq *);
+/* The approvals of request id that count: by approvers still enrolled
+ * with the key they signed with. */
+int64_t	request_approvals(struct daemon *, int64_t id);
 /* Appends " terms=HEX" (reqrow.h, gk_request_terms) of nr to the detail
  * of its `request` record; GK_ERR_LIMIT when it does not fit. */
 int	request_terms_field(const struct newreq *, char *detail, size_t n);

@@ -487,8 +487,19 @@ load_visible(struct daemon *d, struct conn *c, int64_t id, struct gk_reqrow *row
 	return 0;
 }
 
+/*
+ * The approvals that count: by an approver still enrolled (a revoked one
+ * has no row) with the key they signed with (no enrolment of theirs after
+ * their approval's audit record; a --replace is one). The approval being
+ * recorded has no audit record yet: it counts.
+ */
 static const char SQL_COUNT_APPROVALS[] =
-    "SELECT count(*) FROM approvals WHERE request = ? AND decision = 'approve'";
+    "SELECT count(*) FROM approvals a JOIN approvers p ON p.name = a.approver "
+    "WHERE a.request = ?1 AND a.decision = 'approve' AND "
+    "COALESCE((SELECT max(seq) FROM audit WHERE request = ?1 AND "
+    "user = a.approver AND event = 'approve'), 9223372036854775807) > "
+    "(SELECT max(seq) FROM audit WHERE event = 'enroll' AND "
+    "user = a.approver)";
 
 static int64_t
 count_approvals(struct daemon *d, int64_t id)
@@ -500,6 +511,12 @@ count_approvals(struct daemon *d, int64_t id)
 	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	return n;
+}
+
+int64_t
+request_approvals(struct daemon *d, int64_t id)
+{
+	return count_approvals(d, id);
 }
 
 static void
