@@ -698,10 +698,10 @@ verify_checkpoints(sqlite3 *db, const uint8_t key[32], int64_t n, char *msg,
 		r = GK_ERR_DB;
 	if (r == 0 && last < n) {
 		snprintf(msg, msglen, "record %" PRId64 ": not covered by a "
-		    "signed checkpoint (records %" PRId64 " to %" PRId64 " could "
-		    "have been rewritten; if a daemon still writes this log, "
-		    "verify through it, without --db: it signs its newest "
-		    "record first)", last + 1, last + 1, n);
+		    "signed checkpoint (records %" PRId64 " to the last, %"
+		    PRId64 ", could have been rewritten; if a daemon still "
+		    "writes this log, verify through it, without --db: it "
+		    "signs its newest record first)", last + 1, last + 1, n);
 		r = 1;
 	}
 	sqlite3_finalize(ah);
