@@ -180,6 +180,13 @@ $(B)/tests/gkstress: $(B)/obj/tests/gkstress.o $(CLIENT_OBJ) $(LIBGK)
 
 check-build: $(B)/tests/gkstress
 
+# auditedit: rewrites an audit log as an attacker with the file would.
+$(B)/tests/auditedit: $(B)/obj/tests/auditedit.o $(LIBGK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+check-build: $(B)/tests/auditedit
+
 # PAM module (pam_module/) ----------------------------------------------------
 # pam_gatekeeper.so: the module, its sudo parser and the few libgk files
 # that speak the wire protocol, all -fPIC; a version script lets only

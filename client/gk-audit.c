@@ -941,7 +941,8 @@ static char *
 short_detail(const struct str *d)
 {
 	static const char *const drop[] = {
-		"sig=", "digest=", "output_hash=", "kept_hash=", "fingerprint=",
+		"sig=", "digest=", "terms=", "output_hash=", "kept_hash=",
+		"fingerprint=",
 	};
 	char *out = gk_client_must(calloc(1, d->n + 1)), *w, *save = NULL, *copy;
 	size_t i;

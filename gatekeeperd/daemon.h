@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "canon.h"
 #include "msg.h"
@@ -21,7 +22,7 @@ struct gk_reqrow;
 #define CONN_OUT_MAX		(4 * 1024 * 1024)	/* then the peer is dropped */
 #define OUTPUT_KEEP		(64 * 1024)		/* stored per request */
 #define DEFAULT_EXPIRE		3600
-#define CHECKPOINT_EVERY	1024			/* records */
+#define CHECKPOINT_EVERY	GK_CHECKPOINT_EVERY	/* records (audit.h) */
 #define CHECKPOINT_SECONDS	60
 
 enum watch_kind { W_LISTEN, W_SIGNAL, W_CONN, W_JOB_OUT, W_JOB_ERR };
@@ -204,6 +205,12 @@ int	request_finish(struct daemon *, const struct gk_reqrow *row,
 int64_t	request_next_id(struct daemon *);
 /* Inserts a request row inside the caller's transaction. */
 int	request_insert(struct daemon *, const struct newreq *);
+/* The approvals of request id that count: by approvers still enrolled
+ * with the key they signed with. */
+int64_t	request_approvals(struct daemon *, int64_t id);
+/* Appends " terms=HEX" (reqrow.h, gk_request_terms) of nr to the detail
+ * of its `request` record; GK_ERR_LIMIT when it does not fit. */
+int	request_terms_field(const struct newreq *, char *detail, size_t n);
 
 /* delay.c: the delay window after the quorum. */
 /* Is row approved and waiting out its delay (so a deny is a veto)? */

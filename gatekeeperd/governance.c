@@ -18,7 +18,9 @@
  * - apply a change, its state and its audit records in one transaction;
  * - load an approved policy only if the directory still has the approved
  *   digest; otherwise refuse and keep the old one;
- * - refuse a revocation that would leave fewer than GOV_NEED approvers.
+ * - refuse a revocation that would leave fewer than GOV_NEED approvers;
+ * - once an approver is revoked or given a new key, count none of their
+ *   earlier approvals, at the quorum and again when a request starts.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -288,7 +290,8 @@ gov_create(struct daemon *d, struct conn *c, const struct change *ch,
 	    "fingerprint=%s digest=%s state=%s change=%s asked_by=%s", GOV_RULE,
 	    GOV_NEED, GOV_SET, fp, hexd, GK_ST_PENDING, ch->kind,
 	    c != NULL ? c->name : "gatekeeperd");
-	if (audit_append(d, "request", 0, "root", id, "", command, detail) != 0)
+	if (request_terms_field(&nr, detail, sizeof(detail)) != 0 ||
+	    audit_append(d, "request", 0, "root", id, "", command, detail) != 0)
 		goto roll;
 	if (store_commit(d) != 0) {
 		id = 0;
@@ -619,11 +622,19 @@ load_change(struct daemon *d, int64_t id, struct change *ch)
 	return r;
 }
 
+/* The requests not yet final that name approved: its votes there are
+ * void from now on (request_approvals no longer counts them). */
+static const char SQL_GOV_VOIDED[] =
+    "SELECT a.request FROM approvals a JOIN requests r ON r.id = a.request "
+    "WHERE a.approver = ? AND a.decision = 'approve' AND r.state IN "
+    "('pending', 'approved') ORDER BY a.request";
+
 int
 approver_remove(struct daemon *d, const char *name, int64_t request)
 {
 	sqlite3_stmt *st = stmt(d, SQL_GOV_REVOKE);
-	char detail[40];
+	char detail[300], *p;
+	size_t l;
 	int ok;
 
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -635,6 +646,20 @@ approver_remove(struct daemon *d, const char *name, int64_t request)
 	if (request > 0)
 		snprintf(detail, sizeof(detail), "request=%lld",
 		    (long long)request);
+	st = stmt(d, SQL_GOV_VOIDED);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	for (p = NULL; sqlite3_step(st) == SQLITE_ROW; ) {
+		l = strlen(detail);
+		if (l + 24 >= sizeof(detail)) {
+			snprintf(detail + l, sizeof(detail) - l, ",...");
+			break;
+		}
+		snprintf(detail + l, sizeof(detail) - l, "%s%lld", p == NULL ?
+		    (l > 0 ? " voided=" : "voided=") : ",",
+		    (long long)sqlite3_column_int64(st, 0));
+		p = detail;
+	}
+	sqlite3_reset(st);
 	return audit_append(d, "revoke", -1, name, request, "", "", detail);
 }
 
@@ -781,9 +806,51 @@ governance_apply(struct daemon *d, int64_t id)
 	gk_reqrow_free(&row);
 }
 
+/*
+ * The quorum again, when an approved request would start: an approval by
+ * an approver revoked (or given a new key) since no longer counts. Short
+ * of it, the request is pending again (audited quorum-lost) and waits
+ * for more approvals; 0 when it may start.
+ */
+static int
+quorum_holds(struct daemon *d, int64_t id)
+{
+	struct gk_reqrow row;
+	char detail[120];
+	int64_t n;
+	int r = -1;
+
+	if (gk_reqrow_load(d->db, id, &row) != 0)
+		return -1;
+	if (row.need <= 0 || strcmp(row.state, GK_ST_APPROVED) != 0 ||
+	    (n = request_approvals(d, id)) >= row.need) {
+		r = 0;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "approvals=%lld need=%lld state=%s "
+	    "why=an_approver_was_revoked_or_replaced", (long long)n,
+	    (long long)row.need, GK_ST_PENDING);
+	if (store_begin(d) != 0)
+		goto out;
+	if (request_set_state(d, id, GK_ST_PENDING) != 0 ||
+	    audit_append(d, "quorum-lost", 0, "root", id, "", "", detail) != 0) {
+		store_rollback(d);
+		goto out;
+	}
+	if (store_commit(d) != 0)
+		goto out;
+	dlog(d, LOG_NOTICE, "request %lld: %lld of %lld approvals still count; "
+	    "pending again", (long long)id, (long long)n, (long long)row.need);
+ out:
+	gk_reqrow_free(&row);
+	return r;
+}
+
 void
 request_run(struct daemon *d, int64_t id)
 {
+	if (quorum_holds(d, id) != 0)
+		return;
 	if (governance_is(d, id, NULL))
 		governance_apply(d, id);
 	else

@@ -205,6 +205,23 @@ request_insert(struct daemon *d, const struct newreq *nr)
 	return r;
 }
 
+int
+request_terms_field(const struct newreq *nr, char *detail, size_t n)
+{
+	uint8_t h[GK_DIGEST_LEN];
+	char hex[2 * GK_DIGEST_LEN + 1];
+	size_t l = strlen(detail);
+	int r;
+
+	if ((r = gk_request_terms(nr->need, nr->set_name, nr->nmembers,
+	    nr->members, nr->delay, nr->session, h)) != 0)
+		return r;
+	gk_hex(h, sizeof(h), hex);
+	if ((size_t)snprintf(detail + l, n - l, " terms=%s", hex) >= n - l)
+		return GK_ERR_LIMIT;
+	return 0;
+}
+
 static void
 deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
     const char *session, const char *command, const struct gk_rule *r,
@@ -472,7 +489,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	    fp, hexd, r->action == GK_ACT_APPROVE ? GK_ST_PENDING :
 	    GK_ST_APPROVED);
 	session_field(detail, sizeof(detail), "reason", reason, '_');
-	if (audit_append(d, "request", uid, user, id, session, command,
+	if (request_terms_field(&nr, detail, sizeof(detail)) != 0 ||
+	    audit_append(d, "request", uid, user, id, session, command,
 	    detail) != 0)
 		goto dbroll;
 	if (store_commit(d) != 0)
@@ -550,8 +568,19 @@ load_visible(struct daemon *d, struct conn *c, int64_t id, struct gk_reqrow *row
 	return 0;
 }
 
+/*
+ * The approvals that count: by an approver still enrolled (a revoked one
+ * has no row) with the key they signed with (no enrolment of theirs after
+ * their approval's audit record; a --replace is one). The approval being
+ * recorded has no audit record yet: it counts.
+ */
 static const char SQL_COUNT_APPROVALS[] =
-    "SELECT count(*) FROM approvals WHERE request = ? AND decision = 'approve'";
+    "SELECT count(*) FROM approvals a JOIN approvers p ON p.name = a.approver "
+    "WHERE a.request = ?1 AND a.decision = 'approve' AND "
+    "COALESCE((SELECT max(seq) FROM audit WHERE request = ?1 AND "
+    "user = a.approver AND event = 'approve'), 9223372036854775807) > "
+    "(SELECT max(seq) FROM audit WHERE event = 'enroll' AND "
+    "user = a.approver)";
 
 static int64_t
 count_approvals(struct daemon *d, int64_t id)
@@ -563,6 +592,12 @@ count_approvals(struct daemon *d, int64_t id)
 	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	return n;
+}
+
+int64_t
+request_approvals(struct daemon *d, int64_t id)
+{
+	return count_approvals(d, id);
 }
 
 static void
@@ -1311,6 +1346,9 @@ h_verify(struct daemon *d, struct conn *c, struct gk_msg *m)
 		conn_error(c, GK_E_BAD, "the anchor is not a checkpoint line");
 		return;
 	}
+	/* Signed at the head first: verify refuses records no checkpoint
+	 * covers, and nothing is appended between the two. */
+	checkpoint_maybe(d, 1);
 	r = gk_audit_verify(d->db, line ? &anchor : NULL, msg, sizeof(msg));
 	if (r == 0)
 		conn_ok(c, msg);

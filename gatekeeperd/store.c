@@ -108,6 +108,16 @@ load_head(struct daemon *d)
 			memcpy(d->head, sqlite3_column_blob(st, 1), GK_DIGEST_LEN);
 	}
 	sqlite3_reset(st);
+	/* The last checkpoint too: a rolled-back batch may have held one,
+	 * and the next must come within CHECKPOINT_EVERY of a stored one. */
+	d->cp_seq = 0;
+	d->cp_time = 0;
+	st = stmt(d, SQL_CP_HEAD);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		d->cp_seq = sqlite3_column_int64(st, 0);
+		d->cp_time = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -154,6 +164,9 @@ store_commit(struct daemon *d)
 		store_rollback(d);
 		return GK_ERR_DB;
 	}
+	/* After every transaction: checkpoints stay within
+	 * GK_CHECKPOINT_GAP_MAX records of each other (audit.h). */
+	checkpoint_maybe(d, 0);
 	return 0;
 }
 
@@ -288,7 +301,6 @@ store_open(struct daemon *d)
 {
 	char path[4096];
 	int fd;
-	sqlite3_stmt *st;
 
 	if (load_key(d) != 0)
 		return -1;
@@ -323,12 +335,6 @@ store_open(struct daemon *d)
 	if (store_begin(d) != 0 || meta_init(d) != 0 || store_commit(d) != 0)
 		return -1;
 	load_head(d);
-	st = stmt(d, SQL_CP_HEAD);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		d->cp_seq = sqlite3_column_int64(st, 0);
-		d->cp_time = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
 	return 0;
 }
 

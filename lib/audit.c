@@ -633,11 +633,20 @@ daemon_key(sqlite3 *db, uint8_t key[32])
 	return r;
 }
 
+/*
+ * Every stored checkpoint: its signature, its record's hash, no two (nor
+ * record 0 and the first) further apart than the daemon writes them, and
+ * the newest of the n records covered. Without that, anything after the
+ * last checkpoint could have been rewritten (the chain needs no key to
+ * re-hash) and the checkpoints after it dropped.
+ */
 static int
-verify_checkpoints(sqlite3 *db, const uint8_t key[32], char *msg, size_t msglen)
+verify_checkpoints(sqlite3 *db, const uint8_t key[32], int64_t n, char *msg,
+    size_t msglen)
 {
 	struct gk_checkpoint c;
 	sqlite3_stmt *st, *ah;
+	int64_t last = 0;
 	int r = 0, e;
 
 	if (sqlite3_prepare_v2(db, "SELECT seq, hash, time, sig FROM checkpoints "
@@ -674,24 +683,43 @@ verify_checkpoints(sqlite3 *db, const uint8_t key[32], char *msg, size_t msglen)
 			    "checkpoint does not match", c.seq);
 			break;
 		}
+		if (c.seq - last > GK_CHECKPOINT_GAP_MAX) {
+			snprintf(msg, msglen, "record %" PRId64 ": not covered by "
+			    "a signed checkpoint within %d records of record %"
+			    PRId64 ", as the daemon writes them (checkpoints "
+			    "deleted)", last + GK_CHECKPOINT_GAP_MAX + 1,
+			    GK_CHECKPOINT_GAP_MAX, last);
+			r = 1;
+			break;
+		}
+		last = c.seq;
 	}
 	if (!r && e != SQLITE_DONE)
 		r = GK_ERR_DB;
+	if (r == 0 && last < n) {
+		snprintf(msg, msglen, "record %" PRId64 ": not covered by a "
+		    "signed checkpoint (records %" PRId64 " to the last, %"
+		    PRId64 ", could have been rewritten; if a daemon still "
+		    "writes this log, verify through it, without --db: it "
+		    "signs its newest record first)", last + 1, last + 1, n);
+		r = 1;
+	}
 	sqlite3_finalize(ah);
 	sqlite3_finalize(st);
 	return r;
 }
 
-/* The approver's public key as enrolled in the (already verified) chain,
- * the last enrolment before seq. */
+/* The approver's public key and uid as enrolled in the (already
+ * verified) chain, the last enrolment before seq. */
 static int
-enrolled_key(sqlite3 *db, const char *name, int64_t before, uint8_t key[32])
+enrolled_key(sqlite3 *db, const char *name, int64_t before, uint8_t key[32],
+    int64_t *uid)
 {
 	sqlite3_stmt *st;
 	char hex[80];
 	int r = GK_ERR_NOTFOUND;
 
-	if (sqlite3_prepare_v2(db, "SELECT detail FROM audit WHERE event = "
+	if (sqlite3_prepare_v2(db, "SELECT detail, uid FROM audit WHERE event = "
 	    "'enroll' AND user = ? AND seq < ? ORDER BY seq DESC LIMIT 1", -1,
 	    &st, NULL) != SQLITE_OK)
 		return GK_ERR_DB;
@@ -699,8 +727,10 @@ enrolled_key(sqlite3 *db, const char *name, int64_t before, uint8_t key[32])
 	sqlite3_bind_int64(st, 2, before);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    detail_get(col(st, 0), "pubkey", hex, sizeof(hex)) == 0 &&
-	    gk_unhex(hex, key, 32) == 0)
+	    gk_unhex(hex, key, 32) == 0) {
+		*uid = sqlite3_column_int64(st, 1);
 		r = 0;
+	}
 	sqlite3_finalize(st);
 	return r;
 }
@@ -756,17 +786,83 @@ verify_outcome(sqlite3 *db, const struct gk_reqrow *row, char *msg,
 	return r;
 }
 
-/* Every request against its audited digest; every approval's signature. */
+/*
+ * The terms of a request (reqrow.h) against its `request` record, the
+ * current row of rs (session, detail). A record written before terms=
+ * existed carries need= and set= only.
+ */
+static int
+verify_terms(sqlite3_stmt *rs, const struct gk_reqrow *row, char *msg,
+    size_t msglen)
+{
+	const char *detail = col(rs, 1);
+	char v[256], want[256];
+	uint8_t h[GK_DIGEST_LEN];
+	int ok, e;
+
+	ok = strcmp(col(rs, 0), row->session) == 0;
+	if (ok && detail_get(detail, "terms", want, sizeof(want)) == 0) {
+		if ((e = gk_request_terms(row->need, row->set_name,
+		    row->nmembers, row->members, row->delay, row->session,
+		    h)) != 0)
+			return e;
+		gk_hex(h, sizeof(h), v);
+		ok = strcmp(v, want) == 0;
+	} else if (ok) {
+		snprintf(want, sizeof(want), "%" PRId64, row->need);
+		ok = detail_get(detail, "need", v, sizeof(v)) == 0 &&
+		    strcmp(v, want) == 0 &&
+		    detail_get(detail, "set", v, sizeof(v)) == 0 &&
+		    strcmp(v, row->set_name[0] != '\0' ? row->set_name : "-") == 0;
+	}
+	if (!ok) {
+		snprintf(msg, msglen, "request %" PRId64 ": the approvals it "
+		    "needs, its approver set, delay or session are not the "
+		    "audited ones (edited)", row->id);
+		return 1;
+	}
+	return 0;
+}
+
+/* States only a request with its quorum reaches: approved, then run or
+ * handed to sudo/su. */
+static int
+had_quorum(const char *state)
+{
+	static const char *const st[] = { "approved", "running", "done",
+	    "failed", "interrupted", "authorized" };
+	size_t i;
+
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+		if (strcmp(state, st[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_member(const struct gk_reqrow *row, const char *who)
+{
+	size_t i;
+
+	for (i = 0; i < row->nmembers; i++)
+		if (strcmp(row->members[i], who) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every request against its audited digest and terms; every decision's
+ * signature, by a member of the set other than the requester; the
+ * quorum of every request that had one. */
 static int
 verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
     size_t msglen)
 {
 	struct gk_request_fields f;
 	struct gk_reqrow row;
-	sqlite3_stmt *ap, *rq;
+	sqlite3_stmt *ap, *rq, *rs = NULL;
 	const uint8_t *digest;
 	uint8_t dg[GK_DIGEST_LEN], key[32];
-	int64_t rid, seq;
+	int64_t rid, seq, uid, approvals;
 	size_t k;
 	int r = 0, e;
 
@@ -782,6 +878,11 @@ verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
 	    "event = 'request')", -1, &rq, NULL) != SQLITE_OK) {
 		sqlite3_finalize(ap);
 		return GK_ERR_DB;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT session, detail FROM audit WHERE "
+	    "seq = ?", -1, &rs, NULL) != SQLITE_OK) {
+		r = GK_ERR_DB;
+		goto out;
 	}
 	if (sqlite3_step(rq) != SQLITE_ROW || sqlite3_column_int64(rq, 0) != 0) {
 		snprintf(msg, msglen, "a request has no audit record (inserted)");
@@ -814,8 +915,15 @@ verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
 			r = 1;
 			break;
 		}
+		sqlite3_reset(rs);
+		sqlite3_bind_int64(rs, 1, seq);
+		if (sqlite3_step(rs) != SQLITE_ROW)
+			r = GK_ERR_DB;
+		else
+			r = verify_terms(rs, &row, msg, msglen);
 		sqlite3_reset(ap);
 		sqlite3_bind_int64(ap, 1, rid);
+		approvals = 0;
 		while (r == 0 && sqlite3_step(ap) == SQLITE_ROW) {
 			struct gk_buf m;
 			const char *who = col(ap, 0);
@@ -824,7 +932,7 @@ verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
 			if (sqlite3_column_type(ap, 5) != SQLITE_INTEGER ||
 			    sqlite3_column_bytes(ap, 3) != 64 ||
 			    enrolled_key(db, who, sqlite3_column_int64(ap, 5),
-			    key) != 0 ||
+			    key, &uid) != 0 ||
 			    gk_approval_message(&m, digest, col(ap, 1), col(ap, 2),
 			    who, sqlite3_column_int64(ap, 4)) != 0 ||
 			    crypto_sign_verify_detached(sqlite3_column_blob(ap, 3),
@@ -833,14 +941,30 @@ verify_requests(sqlite3 *db, const struct reqrecs *rr, char *msg,
 				    "decision of %s does not verify (edited)", rid,
 				    who);
 				r = 1;
-			}
+			} else if (!is_member(&row, who) || uid == row.uid) {
+				/* The daemon takes decisions from neither. */
+				snprintf(msg, msglen, "request %" PRId64 ": the "
+				    "decision of %s is %s (forged)", rid, who,
+				    uid == row.uid ? "its requester's own" :
+				    "not by a member of its approver set");
+				r = 1;
+			} else if (strcmp(col(ap, 1), "approve") == 0)
+				approvals++;
 			gk_buf_free(&m);
+		}
+		if (r == 0 && had_quorum(row.state) && approvals < row.need) {
+			snprintf(msg, msglen, "request %" PRId64 ": %s with %"
+			    PRId64 " of the %" PRId64 " approvals it needs "
+			    "(approvals deleted)", rid, row.state, approvals,
+			    row.need);
+			r = 1;
 		}
 		if (r == 0 && (e = verify_outcome(db, &row, msg, msglen)) != 0)
 			r = e;
 		gk_reqrow_free(&row);
 	}
  out:
+	sqlite3_finalize(rs);
 	sqlite3_finalize(rq);
 	sqlite3_finalize(ap);
 	return r;
@@ -879,7 +1003,7 @@ gk_audit_verify(sqlite3 *db, const struct gk_checkpoint *anchor, char *msg,
 		r = 1;
 		goto out;
 	}
-	if ((r = verify_checkpoints(db, key, msg, msglen)) != 0 ||
+	if ((r = verify_checkpoints(db, key, n, msg, msglen)) != 0 ||
 	    (r = verify_requests(db, &rr, msg, msglen)) != 0)
 		goto out;
 	snprintf(msg, msglen, "intact: %" PRId64 " records%s", n,

@@ -24,6 +24,19 @@
 #define GK_TAG_AUDIT		"gatekeeper audit v1"
 #define GK_TAG_CHECKPOINT	"gatekeeper checkpoint v1"
 
+/*
+ * The daemon signs a checkpoint once GK_CHECKPOINT_EVERY records follow
+ * the last stored one (counted from the database, so across restarts),
+ * every 60 s, at stop and for `gk-audit checkpoint`; one transaction's
+ * records come before the checkpoint that follows its commit, and no
+ * transaction writes GK_CHECKPOINT_SLACK records. So no two consecutive
+ * checkpoints (nor record 0 and the first) are further apart than
+ * GK_CHECKPOINT_GAP_MAX records, which verify holds the log to.
+ */
+#define GK_CHECKPOINT_EVERY	1024
+#define GK_CHECKPOINT_SLACK	64
+#define GK_CHECKPOINT_GAP_MAX	(GK_CHECKPOINT_EVERY + GK_CHECKPOINT_SLACK)
+
 struct gk_audit_rec {
 	int64_t		 seq;
 	int64_t		 time;
@@ -64,10 +77,15 @@ int	gk_checkpoint_parse(const char *line, struct gk_checkpoint *c);
 int	gk_checkpoint_check(const struct gk_checkpoint *c);	/* signature */
 
 /*
- * Verifies the whole store open in db: the chain, every checkpoint's
- * signature, every request against its audited digest, and every approval
- * signature of every executed request. With anchor (may be NULL) also that
- * the record anchor->seq still has anchor->hash and the key matches.
+ * Verifies the whole store open in db: the chain; every checkpoint's
+ * signature, no two further apart than GK_CHECKPOINT_GAP_MAX, and the
+ * newest record covered by one (a log a daemon still writes is verified
+ * through the daemon, which signs its head first); every request against
+ * its audited digest and terms (reqrow.h); every approval's signature;
+ * and for every request that was approved, ran or was authorized, `need`
+ * approvals by distinct members of its set, none of them its requester.
+ * With anchor (may be NULL) also that the record anchor->seq still has
+ * anchor->hash and the key matches.
  * Returns 0 when intact (msg says how much was checked), 1 when tampered
  * (msg names the first bad record), or a GK_ERR_* (msg says why).
  */

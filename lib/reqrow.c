@@ -45,6 +45,26 @@ gk_strlist_decode(const void *p, size_t len, char ***vp, size_t *np)
 	return 0;
 }
 
+int
+gk_request_terms(int64_t need, const char *set_name, size_t nmembers,
+    char *const *members, int64_t delay, const char *session,
+    uint8_t out[GK_DIGEST_LEN])
+{
+	struct gk_buf b;
+	int r;
+
+	gk_buf_init(&b, 4 * 1024 * 1024);
+	if ((r = gk_canon_str(&b, GK_TAG_TERMS)) == 0 &&
+	    (r = gk_canon_i64(&b, need)) == 0 &&
+	    (r = gk_canon_str(&b, set_name)) == 0 &&
+	    (r = gk_canon_strlist(&b, nmembers, members)) == 0 &&
+	    (r = gk_canon_i64(&b, delay)) == 0 &&
+	    (r = gk_canon_str(&b, session)) == 0)
+		gk_digest(&b, out);
+	gk_buf_free(&b);
+	return r;
+}
+
 static char *
 col_str(sqlite3_stmt *st, int i)
 {

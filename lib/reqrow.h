@@ -39,6 +39,18 @@ struct gk_reqrow {
 	char	 *session;
 };
 
+/*
+ * The terms of a request that its digest does not cover: how many
+ * approvals it needs, from which set (name and members), its delay and
+ * the session it was asked from. The daemon writes their hash as terms=HEX
+ * in the request's `request` audit record, so the chain covers them;
+ * gk_audit_verify compares it with the row.
+ */
+#define GK_TAG_TERMS	"gatekeeper request terms v1"
+int	gk_request_terms(int64_t need, const char *set_name, size_t nmembers,
+	    char *const *members, int64_t delay, const char *session,
+	    uint8_t out[GK_DIGEST_LEN]);
+
 /* The columns, in the order gk_reqrow_from_stmt reads them. */
 #define GK_REQROW_COLUMNS "id, state, host, nonce, uid, user, argv, exe, " \
 	"exe_hash, cwd, paths, run_as, rule, need, set_name, members, reason, " \

@@ -146,7 +146,8 @@ check "show: times and how long after the request" test "$(grep -Ec \
 check "show: the approvals' progress" sh -c \
     'grep " alice " "$1" | grep -q "approvals=1 need=2 state=pending" &&
      grep " bob " "$1" | grep -q "approvals=2 need=2 state=approved"' - "$T/tl"
-check "show: no signature or digest in the timeline" not grep -q "sig=\|digest=" "$T/tl"
+check "show: no signature, digest or terms hash in the timeline" \
+    not grep -q "sig=\|digest=\|terms=" "$T/tl"
 check "... which the full record still has" grep -q "sig=" "$T/show.json.full"
 "$AUDIT" show "$R" --db "$T/state/gatekeeper.db" >"$T/show.db" 2>"$T/err"
 check "show --db: exit 0" test $? = 0

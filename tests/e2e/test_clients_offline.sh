@@ -275,7 +275,7 @@ main(int argc, char **argv)
 	if (sqlite3_prepare_v2(db, "INSERT INTO requests(" GK_REQROW_COLUMNS
 	    ", output) VALUES (1, 'pending', ?, ?, 1000, 'alice', ?, ?, ?, ?, ?, "
 	    "'root', 'backup-delete', 2, 'storage', ?, '', ?, ?, 0, 0, ?, NULL, "
-	    "'', NULL)", -1, &st, NULL) != SQLITE_OK)
+	    "'ssh=127.0.0.1 tty=pts/0', NULL)", -1, &st, NULL) != SQLITE_OK)
 		die("prepare request");
 	sqlite3_bind_text(st, 1, f.host_id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, f.nonce, GK_NONCE_LEN, SQLITE_STATIC);
@@ -486,7 +486,8 @@ if [ "$have_mkdb" = 1 ] && command -v sqlite3 >/dev/null 2>&1; then
 	fresh trunc
 	sqlite3 "$T/trunc.db" "DELETE FROM checkpoints; DELETE FROM audit WHERE seq = 5"
 	run "$AUDIT" verify --db "$T/trunc.db"
-	check "truncated with its checkpoint: intact without an anchor" [ "$rc" -eq 0 ]
+	check "truncated with its checkpoint: exit 1 without an anchor too, record 1 not covered" \
+	    rc_has 1 "record 1: not covered by a signed checkpoint" "$T/out"
 	run "$AUDIT" verify --db "$T/trunc.db" --anchor "$T/trunc.anchor"
 	check "... but the anchor catches it: exit 1 naming record 5" \
 	    rc_has 1 "record 5" "$T/out"

@@ -2,8 +2,9 @@
  * libFuzzer target: the audit store as `gk-audit verify --db` reads it
  * from a file nobody vouches for. The input fills an in-memory database
  * with the real schema, row by row; with the "fix" flag the target then
- * makes it consistent where a fuzzer cannot (request digests, the hash
- * chain, checkpoints signed with a fixed key), so verification goes deep.
+ * makes it consistent where a fuzzer cannot (request digests and terms,
+ * the hash chain, checkpoints signed with a fixed key, one of them at the
+ * last record), so verification goes deep.
  * Then:
  * - gk_audit_verify answers 0, 1 or a GK_ERR_*, the same twice;
  * - when it says intact, changing any byte of any audit record makes it
@@ -94,35 +95,41 @@ bind_value(sqlite3_stmt *st, int i, uint8_t type, const uint8_t *p, size_t n)
 	}
 }
 
-/* Each request record carries the digest of its row, as the daemon writes. */
+/* Each request record carries the digest and terms of its row and its
+ * session, as the daemon writes. */
 static void
 fix_digests(sqlite3 *db)
 {
 	struct gk_request_fields f;
 	struct gk_reqrow row;
 	sqlite3_stmt *st, *up, *ur;
-	uint8_t dg[GK_DIGEST_LEN];
-	char hex[2 * GK_DIGEST_LEN + 1], *detail;
+	uint8_t dg[GK_DIGEST_LEN], th[GK_DIGEST_LEN];
+	char hex[2 * GK_DIGEST_LEN + 1], thex[2 * GK_DIGEST_LEN + 1], *detail;
 	const unsigned char *old;
 
 	if (sqlite3_prepare_v2(db, "SELECT seq, request, detail FROM audit "
 	    "WHERE event = 'request'", -1, &st, NULL) != SQLITE_OK)
 		return;
-	sqlite3_prepare_v2(db, "UPDATE audit SET detail = ? WHERE seq = ?", -1,
-	    &up, NULL);
+	sqlite3_prepare_v2(db, "UPDATE audit SET detail = ?, session = ? WHERE "
+	    "seq = ?", -1, &up, NULL);
 	sqlite3_prepare_v2(db, "UPDATE requests SET digest = ? WHERE id = ?", -1,
 	    &ur, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (gk_reqrow_load(db, sqlite3_column_int64(st, 1), &row) != 0)
 			continue;
 		gk_reqrow_fields(&row, &f);
-		if (gk_request_digest(&f, dg) == 0) {
+		if (gk_request_digest(&f, dg) == 0 &&
+		    gk_request_terms(row.need, row.set_name, row.nmembers,
+		    row.members, row.delay, row.session, th) == 0) {
 			gk_hex(dg, sizeof(dg), hex);
+			gk_hex(th, sizeof(th), thex);
 			old = sqlite3_column_text(st, 2);
-			if ((detail = sqlite3_mprintf("digest=%s %s", hex,
-			    old ? (const char *)old : "")) != NULL) {
+			if ((detail = sqlite3_mprintf("digest=%s terms=%s %s", hex,
+			    thex, old ? (const char *)old : "")) != NULL) {
 				sqlite3_bind_text(up, 1, detail, -1, sqlite3_free);
-				sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
+				sqlite3_bind_text(up, 2, row.session, -1,
+				    SQLITE_TRANSIENT);
+				sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 0));
 				sqlite3_step(up);
 				sqlite3_reset(up);
 			}
@@ -183,13 +190,22 @@ fix_chain(sqlite3 *db, uint8_t last[GK_DIGEST_LEN], int64_t *lastseq)
 	sqlite3_finalize(st);
 }
 
-/* Every checkpoint row signed with the fixed key over its record's hash. */
+/* Every checkpoint row signed with the fixed key over its record's hash,
+ * and one at the last record, as a stopped daemon leaves it. */
 static void
-fix_checkpoints(sqlite3 *db)
+fix_checkpoints(sqlite3 *db, int64_t lastseq)
 {
 	struct gk_buf b;
 	sqlite3_stmt *st, *up;
 	uint8_t sig[64];
+
+	if (lastseq > 0 && sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO "
+	    "checkpoints VALUES (?, zeroblob(32), 1, zeroblob(64))", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, lastseq);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 
 	if (sqlite3_prepare_v2(db, "SELECT c.seq, a.hash, c.time FROM "
 	    "checkpoints c JOIN audit a ON a.seq = c.seq", -1, &st, NULL) !=
@@ -422,7 +438,7 @@ gk_fuzz_one(const uint8_t *data, size_t size)
 		}
 		fix_digests(db);
 		fix_chain(db, last, &lastseq);
-		fix_checkpoints(db);
+		fix_checkpoints(db, lastseq);
 		if ((flags & F_ANCHOR) && lastseq > 0) {
 			memset(&anchor, 0, sizeof(anchor));
 			anchor.seq = lastseq;

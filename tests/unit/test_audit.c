@@ -16,6 +16,7 @@
 #include "canon.h"
 #include "gk_err.h"
 #include "hand_enc.h"
+#include "reqrow.h"
 
 /* hash = BLAKE2b-256(prev || tag, seq, time, event, uid, user, request,
  * session, command, detail), by hand. */
@@ -243,6 +244,143 @@ t_chain_batches(void **state)
 	    "record 11000: hash mismatch (edited)");
 }
 
+/*
+ * Checkpoints: every record covered by a signed one, none further apart
+ * than the daemon writes them (issue 14: a rewrite after the last kept
+ * checkpoint needs no key, only the checkpoints after it dropped).
+ * Signs the chain's record at every multiple of every, and its last.
+ */
+static void
+sign_chain(sqlite3 *db, int64_t every)
+{
+	struct gk_checkpoint c;
+	struct gk_buf m;
+	sqlite3_stmt *st, *h;
+	uint8_t pk[32], sk[64];
+	int64_t seq;
+
+	crypto_sign_keypair(pk, sk);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO meta VALUES "
+	    "('daemon_pubkey', ?)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE "
+	    "seq = ?", -1, &h, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO checkpoints "
+	    "VALUES (?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);
+	for (seq = every; ; seq += every) {
+		if (seq > CHAIN_N)
+			seq = CHAIN_N;
+		sqlite3_bind_int64(h, 1, seq);
+		assert_int_equal(sqlite3_step(h), SQLITE_ROW);
+		memset(&c, 0, sizeof(c));
+		c.seq = seq;
+		c.time = 1800000000;
+		memcpy(c.hash, sqlite3_column_blob(h, 0), GK_DIGEST_LEN);
+		sqlite3_reset(h);
+		gk_buf_init(&m, 4096);
+		assert_int_equal(gk_checkpoint_message(&m, c.seq, c.hash,
+		    c.time), 0);
+		crypto_sign_detached(c.sig, NULL, m.data, m.len, sk);
+		gk_buf_free(&m);
+		sqlite3_bind_int64(st, 1, c.seq);
+		sqlite3_bind_blob(st, 2, c.hash, GK_DIGEST_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, c.time);
+		sqlite3_bind_blob(st, 4, c.sig, 64, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+		if (seq == CHAIN_N)
+			break;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(h);
+}
+
+/* A chain signed every `every` records, then sql; verify answers want
+ * (0 or 1) with a message starting with msg0. */
+static void
+cp_case(int64_t every, const char *sql, int want, const char *msg0)
+{
+	sqlite3 *db = chain_db();
+	char msg[400];
+
+	sign_chain(db, every);
+	if (sql != NULL)
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	assert_int_equal(gk_audit_verify(db, NULL, msg, sizeof(msg)), want);
+	if (strncmp(msg, msg0, strlen(msg0)) != 0)
+		fail_msg("\"%s\": got \"%s\"", msg0, msg);
+	sqlite3_close(db);
+}
+
+static void
+t_checkpoints(void **state)
+{
+	char sql[200];
+
+	(void)state;
+	cp_case(GK_CHECKPOINT_EVERY, NULL, 0, "intact: 24676 records");
+	/* The daemon's bound itself is fine. */
+	cp_case(GK_CHECKPOINT_GAP_MAX, NULL, 0, "intact: 24676 records");
+	/* The newest records not covered: the last checkpoint dropped. */
+	cp_case(GK_CHECKPOINT_EVERY, "DELETE FROM checkpoints WHERE seq = 24676",
+	    1, "record 24577: not covered by a signed checkpoint");
+	/* No checkpoint at all. */
+	cp_case(GK_CHECKPOINT_EVERY, "DELETE FROM checkpoints", 1,
+	    "record 1: not covered by a signed checkpoint");
+	/* A checkpoint dropped in the middle: two further apart than the
+	 * daemon writes them. */
+	snprintf(sql, sizeof(sql), "DELETE FROM checkpoints WHERE seq = %d",
+	    5 * GK_CHECKPOINT_EVERY);
+	snprintf(sql + 100, 100, "record %d: not covered by a signed "
+	    "checkpoint within %d records of record %d",
+	    4 * GK_CHECKPOINT_EVERY + GK_CHECKPOINT_GAP_MAX + 1,
+	    GK_CHECKPOINT_GAP_MAX, 4 * GK_CHECKPOINT_EVERY);
+	cp_case(GK_CHECKPOINT_EVERY, sql, 1, sql + 100);
+	/* The first one too far from the start. */
+	cp_case(GK_CHECKPOINT_GAP_MAX + 1, NULL, 1, "record 1089: not covered "
+	    "by a signed checkpoint within 1088 records of record 0");
+}
+
+/* The terms hash (reqrow.h) against the hand encoder, and every field
+ * taking part. */
+static void
+t_terms(void **state)
+{
+	char *mem[] = { "alice", "bob" }, *mem2[] = { "alice", "bobx" };
+	struct enc e = { NULL, 0, 0 };
+	uint8_t want[GK_DIGEST_LEN], got[GK_DIGEST_LEN], other[GK_DIGEST_LEN];
+
+	(void)state;
+	enc_str(&e, "gatekeeper request terms v1");
+	enc_int(&e, 2);
+	enc_str(&e, "storage");
+	enc_int(&e, 2);
+	enc_str(&e, "alice");
+	enc_str(&e, "bob");
+	enc_int(&e, 600);
+	enc_str(&e, "ssh=10.0.0.1 tty=pts/1");
+	crypto_generichash(want, sizeof(want), e.b, e.n, NULL, 0);
+	free(e.b);
+	assert_int_equal(gk_request_terms(2, "storage", 2, mem, 600,
+	    "ssh=10.0.0.1 tty=pts/1", got), 0);
+	assert_memory_equal(got, want, sizeof(want));
+#define DIFFERS(need, set, n, m, delay, sess) do {			\
+	assert_int_equal(gk_request_terms(need, set, n, m, delay, sess,	\
+	    other), 0);							\
+	assert_memory_not_equal(other, want, sizeof(want));		\
+} while (0)
+	DIFFERS(1, "storage", 2, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storagx", 2, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 1, mem, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem2, 600, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem, 0, "ssh=10.0.0.1 tty=pts/1");
+	DIFFERS(2, "storage", 2, mem, 600, "");
+#undef DIFFERS
+}
+
 int
 main(void)
 {
@@ -251,6 +389,8 @@ main(void)
 		cmocka_unit_test(t_sizes),
 		cmocka_unit_test(t_limit),
 		cmocka_unit_test(t_chain_batches),
+		cmocka_unit_test(t_checkpoints),
+		cmocka_unit_test(t_terms),
 	};
 
 	if (sodium_init() < 0)
