@@ -229,7 +229,7 @@ aq_back(struct daemon *d, struct auditq *q)
 		q->back = 0;
 		q->lo = 0;
 		q->skip = 1;
-		return 0;
+		return 1;
 	}
 	wlo = q->top > AQ_WINDOW ? q->top - AQ_WINDOW : 0;
 	if ((st = aq_stmt(d, q, S_COUNT)) == NULL)

@@ -162,6 +162,42 @@ check "another user's command ran during the flood" grep -qx 'other 0' "$T/order
 check "... and was answered before the flood's last answer" sh -c \
     "grep -n '^other \|^flood ' '$T/order.log' | head -1 | grep -q other"
 diag "answers before the other command: $(sed -n '/^other/q;/^answer/p' "$T/order.log" | wc -l) of 100"
+
+# Sliced answers are the whole query's answers: over a log of a few
+# thousand records (windows of 1024), the daemon's answer equals the
+# database's own (gk-audit --db), with filters, limits and time ranges.
+as 20001 "$T/bin/gkstress" loop "$SOCK" 700 / /usr/bin/id >"$T/loop.out"
+check "700 more commands ran" grep -qx 'served 700 of 700' "$T/loop.out"
+DB=$T/state/gatekeeper.db
+now=$(date +%s)
+same() { # same ARGS...: the daemon's and the database's answers agree
+	"$T/bin/gk-audit" -s "$SOCK" --json "$@" >"$T/a.sock" &&
+	"$T/bin/gk-audit" --db "$DB" --json "$@" >"$T/a.db" &&
+	[ -s "$T/a.db" ] && cmp -s "$T/a.sock" "$T/a.db"
+}
+check "the whole log, sliced, is the log" same
+check "the log holds more than two windows" \
+    test "$(wc -l <"$T/a.db")" -gt 2048
+check "--limit 7" same --limit 7
+check "--limit 1500" same --limit 1500
+check "--event exec-end" same --event exec-end
+check "--event exec-end --limit 1100" same --event exec-end --limit 1100
+check "--event deny (few, far apart)" same --event deny
+check "--user 20001 --limit 3" same --user 20001 --limit 3
+check "--since (the last minute)" same --since "$((now - 60))"
+check "--since --until (no record)" sh -c \
+    "'$T/bin/gk-audit' -s '$SOCK' --json --since 1 --until 2 | wc -l | grep -qx 0"
+check "a peer that sees only its own: its records, sliced" sh -c \
+    "as() { setpriv --reuid=\$1 --regid=\$1 --clear-groups \"\$@\"; }
+    setpriv --reuid=20001 --regid=20001 --clear-groups '$T/bin/gk-audit' \
+        -s '$SOCK' --json >'$T/a.own' &&
+    '$T/bin/gk-audit' --db '$DB' --json --user 20001 >'$T/a.db' &&
+    [ -s '$T/a.db' ] && cmp -s '$T/a.own' '$T/a.db'"
+check "... with a limit" sh -c \
+    "setpriv --reuid=20001 --regid=20001 --clear-groups '$T/bin/gk-audit' \
+        -s '$SOCK' --json --limit 1030 >'$T/a.own' &&
+    '$T/bin/gk-audit' --db '$DB' --json --user 20001 --limit 1030 >'$T/a.db' &&
+    cmp -s '$T/a.own' '$T/a.db'"
 check "served after the flood" served
 check "the daemon survived" alive
 check "the audit log verifies" "$T/bin/gk-audit" -s "$SOCK" verify
