@@ -5,7 +5,9 @@
  * - take identity only from SO_PEERCRED;
  * - check each frame's header before buffering its payload;
  * - drop a peer that sends a malformed frame, an unknown type, a type its
- *   state does not permit, or that lets its output back up past the cap.
+ *   state does not permit, or that lets its output back up past the cap;
+ * - count every peer's buffered output in its uid's share and the total,
+ *   and drop a peer with unread output once either budget is spent.
  */
 #include <errno.h>
 #include <grp.h>
@@ -17,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -24,9 +27,109 @@
 #include "gk_err.h"
 #include "proto.h"
 
-#define CONN_IN_MAX	(GK_FRAME_HDR + GK_FRAME_MAX)
-
 static int holding;
+
+/* Each uid with a peer: its connections and buffered output. */
+struct peer_uid {
+	uid_t		 uid;
+	size_t		 conns;
+	size_t		 out;
+	struct peer_uid	*next;
+};
+#define UID_BUCKETS	1024
+static struct peer_uid *uids[UID_BUCKETS];
+static size_t out_total;
+
+int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static struct peer_uid **
+uid_slot(uid_t uid)
+{
+	struct peer_uid **pp;
+
+	for (pp = &uids[uid % UID_BUCKETS]; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->uid == uid)
+			break;
+	return pp;
+}
+
+size_t
+uid_conns(uid_t uid)
+{
+	struct peer_uid *pu = *uid_slot(uid);
+
+	return pu != NULL ? pu->conns : 0;
+}
+
+int
+conn_attach(struct conn *c)
+{
+	struct peer_uid **pp = uid_slot(c->uid);
+
+	if (*pp == NULL) {
+		if ((*pp = calloc(1, sizeof(**pp))) == NULL)
+			return GK_ERR_ALLOC;
+		(*pp)->uid = c->uid;
+	}
+	c->pu = *pp;
+	c->pu->conns++;
+	c->out_acc = 0;
+	return 0;
+}
+
+void
+conn_detach(struct conn *c)
+{
+	struct peer_uid **pp;
+
+	if (c->pu == NULL)
+		return;
+	c->pu->out -= c->out_acc;
+	out_total -= c->out_acc;
+	c->out_acc = 0;
+	if (--c->pu->conns == 0) {
+		pp = uid_slot(c->uid);
+		*pp = c->pu->next;
+		free(c->pu);
+	}
+	c->pu = NULL;
+}
+
+size_t
+conn_uid_out(const struct conn *c)
+{
+	return c->pu != NULL ? c->pu->out : 0;
+}
+
+size_t
+conn_total_out(void)
+{
+	return out_total;
+}
+
+/* Brings the counts up to date with c->out; past a budget, a peer that
+ * holds more than OUT_SMALL unread is dropped (one that reads is not). */
+static void
+out_sync(struct conn *c)
+{
+	size_t now = gk_buf_avail(&c->out);
+
+	if (c->pu == NULL)
+		return;
+	c->pu->out = c->pu->out - c->out_acc + now;
+	out_total = out_total - c->out_acc + now;
+	c->out_acc = now;
+	if (now > OUT_SMALL && (c->pu->out > OUT_UID_MAX ||
+	    out_total > OUT_TOTAL_MAX))
+		c->dead = 1;
+}
 
 void
 conn_hold(void)
@@ -72,6 +175,12 @@ conn_flush(struct conn *c)
 		gk_buf_consume(&c->out, (size_t)w);
 	}
 	gk_buf_compact(&c->out);
+	if (gk_buf_avail(&c->out) == 0 && c->out.data != NULL) {
+		/* A drained peer keeps no buffer. */
+		gk_buf_free(&c->out);
+		gk_buf_init(&c->out, CONN_OUT_MAX);
+	}
+	out_sync(c);
 }
 
 void
@@ -88,6 +197,7 @@ conn_send(struct conn *c, struct gk_msg *m)
 	}
 	if (holding)
 		c->held = 1;
+	out_sync(c);
 	conn_flush(c);
 }
 
@@ -139,6 +249,7 @@ waiters_send(struct daemon *d, int64_t id, struct gk_msg *m, int last)
 		}
 		if (holding)
 			c->held = 1;
+		out_sync(c);
 		conn_flush(c);
 	}
 	gk_buf_free(&one);

@@ -14,12 +14,23 @@
 #include "audit.h"
 #include "buf.h"
 #include "canon.h"
+#include "frame.h"
 #include "msg.h"
 #include "policy.h"
 
 struct gk_reqrow;
 
 #define CONN_OUT_MAX		(4 * 1024 * 1024)	/* then the peer is dropped */
+/* Shares (docs/DESIGN.md "Limits"): connections, the frame deadline, and
+ * the output budgets past which a peer with unread output is dropped. */
+#define MAX_CONNS		4096
+#define CONN_PER_UID		512	/* root: not capped */
+#define CONN_RESERVED		256	/* the last slots: root and approvers */
+#define FRAME_SECONDS		10	/* to complete a frame once begun */
+#define OUT_UID_MAX		(16 * 1024 * 1024)
+#define OUT_TOTAL_MAX		(64 * 1024 * 1024)
+#define OUT_SMALL		(64 * 1024)	/* a peer below it is never dropped */
+#define CONN_IN_MAX		(GK_FRAME_HDR + GK_FRAME_MAX)	/* one frame */
 #define OUTPUT_KEEP		(64 * 1024)		/* stored per request */
 #define DEFAULT_EXPIRE		3600
 #define CHECKPOINT_EVERY	GK_CHECKPOINT_EVERY	/* records (audit.h) */
@@ -31,6 +42,9 @@ struct watch {
 	enum watch_kind	 kind;
 	void		*ptr;
 };
+
+struct peer_uid;
+struct auditq;
 
 struct conn {
 	struct watch	 w;
@@ -49,6 +63,12 @@ struct conn {
 	int		 held;		/* out holds bytes of an uncommitted batch */
 	uint32_t	 events;	/* what epoll watches for it */
 	int		 dead;
+	struct peer_uid	*pu;		/* its uid's share (conn.c) */
+	size_t		 out_acc;	/* c->out bytes counted in pu */
+	int64_t		 born;		/* accepted (mono_now) */
+	int64_t		 partial_since;	/* part of a frame buffered since */
+	int		 framed;	/* a whole frame came */
+	struct auditq	*query;		/* its audit query: frames wait */
 	struct conn	*next;
 };
 
@@ -75,6 +95,7 @@ struct daemon {
 	char		 host[96];
 	char		 audit_group[64];
 	struct conn	*conns;
+	struct auditq	*queries;	/* auditq.c, oldest first */
 	struct job	*jobs;
 	int64_t		 seq;		/* last audit record */
 	uint8_t		 head[GK_DIGEST_LEN];
@@ -143,6 +164,20 @@ void	checkpoint_maybe(struct daemon *, int force);
 int	checkpoint_line(struct daemon *, char *out, size_t n);
 
 /* conn.c */
+/* Seconds of CLOCK_MONOTONIC. */
+int64_t	mono_now(void);
+/* Counts c in its uid's share (connections, buffered output); detach
+ * undoes it. 0 or GK_ERR_ALLOC. */
+int	conn_attach(struct conn *);
+void	conn_detach(struct conn *);
+/* The connections uid has open. */
+size_t	uid_conns(uid_t);
+/* Output buffered for c's uid, and for every peer. */
+size_t	conn_uid_out(const struct conn *);
+size_t	conn_total_out(void);
+/* Handles the whole frames c->in holds, until none is left, the peer
+ * dies, or an audit query pauses it (main.c). */
+void	conn_frames(struct daemon *, struct conn *);
 /* From conn_hold on, output is buffered and marks its peer "held";
  * conn_release sends the held output (failed = 0) or drops the peers that
  * had any (failed: the records it told of were never committed). */
@@ -161,6 +196,14 @@ int	conn_groups(struct conn *, char *const **groups, size_t *n);
  * and they wait no more. */
 void	waiters_send(struct daemon *, int64_t id, struct gk_msg *, int last);
 int	peer_sees_all(struct daemon *, const struct conn *);
+
+/* auditq.c: AUDIT queries answered in slices, a few per loop turn, each
+ * produced only while the peer's output is below a mark; one query per
+ * uid at a time (the others wait, their peers unread). */
+void	auditq_start(struct daemon *, struct conn *, struct gk_msg *);
+void	auditq_tick(struct daemon *);	/* the turn's slices */
+int	auditq_pending(struct daemon *);	/* a slice could run now */
+void	auditq_drop(struct daemon *, struct conn *);	/* c is closing */
 
 /* requests.c */
 void	handle_message(struct daemon *, struct conn *, struct gk_msg *);

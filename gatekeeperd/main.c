@@ -7,7 +7,10 @@
  *   or a socket another daemon answers on;
  * - keep the old policy when a reload finds errors, and say why;
  * - never let one peer stall the loop (non-blocking sockets, bounded
- *   buffers).
+ *   buffers);
+ * - never let one uid take every connection slot: a share per uid, the
+ *   last slots for root and enrolled approvers, and a deadline for a
+ *   frame once begun (the first one from the accept).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +37,6 @@
 #define DEFAULT_CONF		"/etc/gatekeeper/gatekeeperd.conf"
 #define DEFAULT_STATEDIR	"/var/lib/gatekeeper"
 #define DEFAULT_POLICYDIR	"/etc/gatekeeper/policies"
-#define MAX_CONNS		4096
 
 static size_t nconns;
 
@@ -226,6 +228,38 @@ open_socket(struct daemon *d)
 	return fd;
 }
 
+static const char SQL_IS_APPROVER[] = "SELECT 1 FROM approvers WHERE uid = ?";
+
+/* May a new peer of uid have a slot? Root always while any is left; any
+ * other uid up to its share, and the last CONN_RESERVED slots only for
+ * enrolled approvers. */
+static int
+admit(struct daemon *d, uid_t uid)
+{
+	static int64_t said;
+	sqlite3_stmt *st;
+	int r;
+
+	if (uid == 0)
+		return 1;
+	if (uid_conns(uid) >= CONN_PER_UID) {
+		if (mono_now() - said >= 60) {
+			said = mono_now();
+			dlog(d, LOG_WARNING, "uid %lu holds %d connections, its "
+			    "share: more are refused", (unsigned long)uid,
+			    CONN_PER_UID);
+		}
+		return 0;
+	}
+	if (nconns < MAX_CONNS - CONN_RESERVED)
+		return 1;
+	st = stmt(d, SQL_IS_APPROVER);
+	sqlite3_bind_int64(st, 1, uid);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return r;
+}
+
 static void
 accept_peers(struct daemon *d)
 {
@@ -245,6 +279,7 @@ accept_peers(struct daemon *d)
 		len = sizeof(cred);
 		if (nconns >= MAX_CONNS ||
 		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+		    !admit(d, cred.uid) ||
 		    (c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -255,15 +290,22 @@ accept_peers(struct daemon *d)
 		c->uid = cred.uid;
 		c->gid = cred.gid;
 		c->pid = cred.pid;
+		c->born = mono_now();
+		if (conn_attach(c) != 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
 		if ((pw = getpwuid(cred.uid)) != NULL)
 			snprintf(c->name, sizeof(c->name), "%s", pw->pw_name);
 		else
 			snprintf(c->name, sizeof(c->name), "%lu",
 			    (unsigned long)cred.uid);
-		gk_buf_init(&c->in, GK_FRAME_HDR + GK_FRAME_MAX);
+		gk_buf_init(&c->in, CONN_IN_MAX);
 		gk_buf_init(&c->out, CONN_OUT_MAX);
 		c->events = EPOLLIN | EPOLLRDHUP;
 		if (ep_add(d, fd, &c->w, c->events) == -1) {
+			conn_detach(c);
 			close(fd);
 			free(c);
 			continue;
@@ -274,17 +316,54 @@ accept_peers(struct daemon *d)
 	}
 }
 
-static void
-conn_read(struct daemon *d, struct conn *c)
+void
+conn_frames(struct daemon *d, struct conn *c)
 {
 	struct gk_buf payload;
 	struct gk_msg m;
-	uint8_t type, *p;
-	size_t room;
-	ssize_t n;
+	uint8_t type;
 	int r = GK_ERR_SHORT;
 
-	for (;;) {
+	/* gk_frame_next judges the header as soon as it is here, before any
+	 * payload; a bad one drops the peer. */
+	while (!c->dead && c->query == NULL &&
+	    (r = gk_frame_next(&c->in, &type, &payload)) == 0) {
+		c->framed = 1;
+		if (gk_msg_decode(&m, type, &payload) != 0) {
+			c->dead = 1;
+			return;
+		}
+		handle_message(d, c, &m);
+		gk_msg_free(&m);
+	}
+	if (c->dead)
+		return;
+	if (c->query == NULL && r != GK_ERR_SHORT) {
+		c->dead = 1;
+		return;
+	}
+	gk_buf_compact(&c->in);
+	if (gk_buf_avail(&c->in) == 0) {
+		/* An idle peer keeps no buffer. */
+		gk_buf_free(&c->in);
+		gk_buf_init(&c->in, CONN_IN_MAX);
+		c->partial_since = 0;
+	} else if (c->query != NULL)
+		c->partial_since = 0;	/* we are not reading: not its fault */
+	else if (c->partial_since == 0)
+		c->partial_since = mono_now();
+}
+
+static void
+conn_read(struct daemon *d, struct conn *c)
+{
+	uint8_t *p;
+	size_t room;
+	ssize_t n;
+
+	/* A peer whose audit query runs is not read: its next frames wait
+	 * in the socket (one query at a time). */
+	while (!c->dead && c->query == NULL) {
 		/* Never full: the buffer holds the largest frame, compacted. */
 		room = c->in.max - c->in.len;
 		if (room > 65536)
@@ -306,22 +385,30 @@ conn_read(struct daemon *d, struct conn *c)
 			break;
 		}
 		c->in.len += (size_t)n;
-		/* gk_frame_next judges the header as soon as it is here, before
-		 * any payload; a bad one drops the peer below. */
-		while (!c->dead && (r = gk_frame_next(&c->in, &type,
-		    &payload)) == 0) {
-			if (gk_msg_decode(&m, type, &payload) != 0) {
-				c->dead = 1;
-				return;
-			}
-			handle_message(d, c, &m);
-			gk_msg_free(&m);
-		}
-		if (!c->dead && r != GK_ERR_SHORT) {
+		conn_frames(d, c);
+	}
+}
+
+/* Once a second: drops the peers that have not completed their first
+ * frame FRAME_SECONDS after the accept, or a frame begun that long ago.
+ * A peer that sent whole frames and now waits (idle) is kept. */
+static void
+conns_tick(struct daemon *d)
+{
+	static int64_t last;
+	int64_t now = mono_now();
+	struct conn *c;
+
+	if (now == last)
+		return;
+	last = now;
+	for (c = d->conns; c != NULL; c = c->next) {
+		if (c->dead || c->query != NULL)
+			continue;
+		if ((!c->framed && now - c->born >= FRAME_SECONDS) ||
+		    (c->partial_since != 0 &&
+		    now - c->partial_since >= FRAME_SECONDS))
 			c->dead = 1;
-			return;
-		}
-		gk_buf_compact(&c->in);
 	}
 }
 
@@ -335,9 +422,11 @@ conns_sweep(struct daemon *d)
 		if (!c->dead && c->closing && gk_buf_avail(&c->out) == 0)
 			c->dead = 1;
 		if (!c->dead) {
-			/* Ask for EPOLLOUT only while output is pending. */
+			/* Ask for EPOLLOUT only while output is pending, and
+			 * for input only while no audit query pauses it. */
 			memset(&ev, 0, sizeof(ev));
-			ev.events = EPOLLIN | EPOLLRDHUP |
+			ev.events = (c->query == NULL ? EPOLLIN : 0) |
+			    EPOLLRDHUP |
 			    (gk_buf_avail(&c->out) > 0 ? EPOLLOUT : 0);
 			ev.data.ptr = &c->w;
 			if (ev.events != c->events &&
@@ -349,6 +438,8 @@ conns_sweep(struct daemon *d)
 		*pp = c->next;
 		if (c->waiting != 0 && c->authorize)
 			authorize_abandon(d, c->waiting);
+		auditq_drop(d, c);
+		conn_detach(c);
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		gk_strv_free(c->groups, c->ngroups);
@@ -470,7 +561,8 @@ main(int argc, char **argv)
 	dlog(&d, LOG_INFO, "listening on %s", d.sockpath);
 
 	while (!d.stop) {
-		n = epoll_wait(d.epfd, evs, 256, 1000);
+		/* An audit query with work to do: do not sleep. */
+		n = epoll_wait(d.epfd, evs, 256, auditq_pending(&d) ? 0 : 1000);
 		if (n == -1 && errno != EINTR)
 			break;
 		/* Group commit: this turn's records share one durable commit,
@@ -495,7 +587,10 @@ main(int argc, char **argv)
 					break;
 				if (evs[i].events & EPOLLOUT)
 					conn_flush(c);
-				if (evs[i].events & (EPOLLIN | EPOLLHUP |
+				if (c->query != NULL && (evs[i].events &
+				    (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
+					c->dead = 1;	/* gone mid-query */
+				else if (evs[i].events & (EPOLLIN | EPOLLHUP |
 				    EPOLLRDHUP | EPOLLERR))
 					conn_read(&d, c);
 				break;
@@ -514,8 +609,10 @@ main(int argc, char **argv)
 			d.reload = 0;
 			load_policy(&d, 0);
 		}
+		auditq_tick(&d);
 		requests_tick(&d);
 		notify_tick(&d);
+		conns_tick(&d);
 		jobs_reap(&d);
 		checkpoint_maybe(&d, 0);
 		if (store_flush(&d) != 0)

@@ -8,7 +8,12 @@
  * MUST:
  * - never block the event loop: fork and exec, never wait; reap through the
  *   loop's SIGCHLD (notify_reap); kill after the timeout (notify_tick);
- *   beyond notify_max running notifiers, drop the notice and say so;
+ *   beyond notify_max running notifiers, queue the notice (bounded);
+ * - never drop a notice silently: every drop is logged and audited
+ *   (notify-dropped); one requester's notices never crowd out another's
+ *   (a share of the queue each), and an important notice (created for
+ *   approval, approved, delayed, executed, lockdown) is never dropped
+ *   for an unimportant one;
  * - exec an argv from the config (no shell), a root-owned program not
  *   writable by others, checked when the config is read;
  * - build the notifier's environment from scratch, from the request row
@@ -40,6 +45,8 @@
 #define NOTIFY_TIMEOUT		10	/* seconds */
 #define NOTIFY_RUNNING_MAX	16
 #define NOTIFY_VALUE_MAX	16384	/* far below Linux's 128 KiB per string */
+#define NOTIFY_QUEUE_MAX	256	/* notices waiting for a free notifier */
+#define NOTIFY_QUEUE_SHARE	32	/* of them, one requester's at most */
 
 struct notifier {
 	pid_t		 pid;
@@ -50,12 +57,32 @@ struct notifier {
 	struct notifier	*next;
 };
 
+struct env {
+	char	*v[NOTIFY_ENV_MAX + 1];
+	size_t	 n;
+	int	 oom;
+};
+
+/* A notice waiting for a notifier: its environment is built when the
+ * event happens, so it tells what was true then. */
+struct notice {
+	char		 event[24];
+	int64_t		 id;
+	int64_t		 who;		/* the requester's uid; -1: the daemon */
+	char		 user[64];
+	int		 important;
+	struct env	 e;
+	struct notice	*next;
+};
+
 static struct {
 	char		*argv[NOTIFY_ARGS_MAX + 1];	/* NULL: no command */
 	int64_t		 timeout;
 	size_t		 max, running;
 	struct notifier	*list;
-} nt = { { NULL }, NOTIFY_TIMEOUT, NOTIFY_RUNNING_MAX, 0, NULL };
+	struct notice	*queue;		/* oldest first */
+	size_t		 queued;
+} nt = { { NULL }, NOTIFY_TIMEOUT, NOTIFY_RUNNING_MAX, 0, NULL, NULL, 0 };
 
 /* "10", "10s", "2m", "1h": seconds in [1, 86400], or -1. */
 static int64_t
@@ -178,12 +205,6 @@ plain(const char *s)
 			*p = '?';
 	return c;
 }
-
-struct env {
-	char	*v[NOTIFY_ENV_MAX + 1];
-	size_t	 n;
-	int	 oom;
-};
 
 static void __attribute__((format(printf, 2, 3)))
 env_add(struct env *e, const char *fmt, ...)
@@ -322,60 +343,213 @@ notifier_child(char *const envp[])
 	_exit(127);
 }
 
+/* A notice is gone without a notifier: said in the log and the audit
+ * log (never silently). why: one word. */
+static void
+drop_notice(struct daemon *d, const char *event, int64_t id, int64_t who,
+    const char *user, const char *why)
+{
+	char detail[160];
+
+	dlog(d, LOG_WARNING, "notify: the %s notice of request %lld is "
+	    "dropped (%s)", event, (long long)id, why);
+	snprintf(detail, sizeof(detail), "notice=%s why=%s", event, why);
+	if (audit_event(d, "notify-dropped", who < 0 ? 0 : who,
+	    who < 0 ? "root" : user, id, "", "", detail) != 0)
+		dlog(d, LOG_ERR, "notify: the drop could not be audited");
+}
+
+static void
+notice_free(struct notice *n)
+{
+	env_free(&n->e);
+	free(n);
+}
+
+/* Forks the notifier of n (which it frees). */
+static void
+run_notice(struct daemon *d, struct notice *n)
+{
+	struct notifier *r;
+	pid_t pid;
+
+	/* Group commit: nothing leaves the daemon before it is durable. */
+	if (store_flush(d) != 0) {
+		drop_notice(d, n->event, n->id, n->who, n->user,
+		    "not-committed");
+		notice_free(n);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		drop_notice(d, n->event, n->id, n->who, n->user, "out-of-memory");
+		notice_free(n);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		drop_notice(d, n->event, n->id, n->who, n->user, "fork-failed");
+		free(r);
+		notice_free(n);
+		return;
+	}
+	if (pid == 0)
+		notifier_child(n->e.v);
+	r->pid = pid;
+	r->id = n->id;
+	snprintf(r->event, sizeof(r->event), "%s", n->event);
+	r->deadline = time(NULL) + nt.timeout;
+	r->next = nt.list;
+	nt.list = r;
+	nt.running++;
+	notice_free(n);
+}
+
+/* Starts queued notices while notifiers are free. */
+static void
+notify_pump(struct daemon *d)
+{
+	struct notice *n;
+
+	while (nt.queue != NULL && nt.running < nt.max) {
+		n = nt.queue;
+		nt.queue = n->next;
+		nt.queued--;
+		run_notice(d, n);
+	}
+}
+
+static size_t
+queued_of(int64_t who)
+{
+	struct notice *n;
+	size_t k = 0;
+
+	for (n = nt.queue; n != NULL; n = n->next)
+		if (n->who == who)
+			k++;
+	return k;
+}
+
+/* The oldest queued notice of who (any requester: who == INT64_MIN),
+ * unimportant ones only when want_unimportant. */
+static struct notice **
+oldest_of(int64_t who, int want_unimportant)
+{
+	struct notice **pp;
+
+	for (pp = &nt.queue; *pp != NULL; pp = &(*pp)->next)
+		if ((who == INT64_MIN || (*pp)->who == who) &&
+		    (!want_unimportant || !(*pp)->important))
+			return pp;
+	return NULL;
+}
+
+/* The requester with the most queued notices. */
+static int64_t
+heaviest(void)
+{
+	struct notice *n;
+	size_t k, best = 0;
+	int64_t who = -1;
+
+	for (n = nt.queue; n != NULL; n = n->next)
+		if ((k = queued_of(n->who)) > best) {
+			best = k;
+			who = n->who;
+		}
+	return who;
+}
+
+/*
+ * Queues n. When its requester holds its share, or the queue is full, one
+ * notice goes, in this order: an unimportant one of that requester (the
+ * queue's heaviest when full); n itself when unimportant; else the
+ * oldest of that requester. So one requester only ever loses its own,
+ * and an important notice is never dropped while an unimportant one of
+ * the same requester waits.
+ */
+static void
+enqueue(struct daemon *d, struct notice *n)
+{
+	struct notice **pp, *v;
+	int64_t who = n->who;
+	const char *why = NULL;
+
+	if (queued_of(who) >= NOTIFY_QUEUE_SHARE)
+		why = "requester-share-full";
+	else if (nt.queued >= NOTIFY_QUEUE_MAX) {
+		why = "queue-full";
+		who = heaviest();
+	}
+	if (why != NULL) {
+		if ((pp = oldest_of(who, 1)) == NULL && !n->important) {
+			drop_notice(d, n->event, n->id, n->who, n->user, why);
+			notice_free(n);
+			return;
+		}
+		if (pp == NULL)
+			pp = oldest_of(who, 0);
+		v = *pp;
+		*pp = v->next;
+		nt.queued--;
+		drop_notice(d, v->event, v->id, v->who, v->user, why);
+		notice_free(v);
+	}
+	for (pp = &nt.queue; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = n;
+	n->next = NULL;
+	nt.queued++;
+	dlog(d, LOG_INFO, "notify: %zu notifiers running; the %s notice of "
+	    "request %lld waits (%zu queued)", nt.running, n->event,
+	    (long long)n->id, nt.queued);
+}
+
+static int
+is_important(const char *event, const struct gk_reqrow *row)
+{
+	if (strcmp(event, "created") == 0)
+		return row != NULL && row->need > 0;	/* for approval */
+	return strcmp(event, "approved") == 0 || strcmp(event, "delayed") == 0 ||
+	    strcmp(event, "executed") == 0 || strcmp(event, "lockdown") == 0;
+}
+
 static void
 run_notifier(struct daemon *d, const char *event, int64_t id, const char *by)
 {
 	struct gk_reqrow row;
-	struct notifier *n;
-	struct env e;
-	pid_t pid;
+	struct notice *n;
 
-	if (nt.running >= nt.max) {
-		dlog(d, LOG_WARNING, "notify: %zu notifiers still running; the "
-		    "%s notice of request %lld is dropped", nt.running, event,
-		    (long long)id);
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		drop_notice(d, event, id, -1, "root", "out-of-memory");
 		return;
 	}
-	/* Group commit: nothing leaves the daemon before it is durable. */
-	if (store_flush(d) != 0) {
-		dlog(d, LOG_ERR, "notify: the %s notice of request %lld is "
-		    "dropped: its record was not committed", event,
-		    (long long)id);
-		return;
-	}
-	if (id == 0)		/* the daemon's own event (lockdown) */
-		env_common(d, &e, event, by);
-	else if (gk_reqrow_load(d->db, id, &row) != 0) {
-		dlog(d, LOG_ERR, "notify: request %lld cannot be read; no notice",
-		    (long long)id);
+	snprintf(n->event, sizeof(n->event), "%s", event);
+	n->id = id;
+	n->who = -1;
+	snprintf(n->user, sizeof(n->user), "root");
+	if (id == 0) {		/* the daemon's own event (lockdown) */
+		env_common(d, &n->e, event, by);
+		n->important = is_important(event, NULL);
+	} else if (gk_reqrow_load(d->db, id, &row) != 0) {
+		drop_notice(d, event, id, -1, "root", "request-unreadable");
+		free(n);
 		return;
 	} else {
-		env_build(d, &e, event, &row, by);
+		env_build(d, &n->e, event, &row, by);
+		n->who = row.uid;
+		snprintf(n->user, sizeof(n->user), "%s", row.user);
+		n->important = is_important(event, &row);
 		gk_reqrow_free(&row);
 	}
-	if (e.oom || (n = calloc(1, sizeof(*n))) == NULL) {
-		dlog(d, LOG_ERR, "notify: out of memory; the %s notice of request "
-		    "%lld is dropped", event, (long long)id);
-		env_free(&e);
+	if (n->e.oom) {
+		drop_notice(d, event, id, n->who, n->user, "out-of-memory");
+		notice_free(n);
 		return;
 	}
-	if ((pid = fork()) == -1) {
-		dlog(d, LOG_ERR, "notify: fork: %s; the %s notice of request "
-		    "%lld is dropped", strerror(errno), event, (long long)id);
-		free(n);
-		env_free(&e);
-		return;
-	}
-	if (pid == 0)
-		notifier_child(e.v);
-	env_free(&e);
-	n->pid = pid;
-	n->id = id;
-	snprintf(n->event, sizeof(n->event), "%s", event);
-	n->deadline = time(NULL) + nt.timeout;
-	n->next = nt.list;
-	nt.list = n;
-	nt.running++;
+	if (nt.running < nt.max && nt.queue == NULL)
+		run_notice(d, n);
+	else
+		enqueue(d, n);
 }
 
 void
@@ -424,7 +598,6 @@ notify_tick(struct daemon *d)
 	struct notifier *n;
 	time_t now = time(NULL);
 
-	(void)d;
 	/* The whole process group: a sendmail it started goes too. It stays
 	 * counted until reaped. */
 	for (n = nt.list; n != NULL; n = n->next)
@@ -433,12 +606,22 @@ notify_tick(struct daemon *d)
 			kill(n->pid, SIGKILL);
 			n->killed = 1;
 		}
+	notify_pump(d);		/* notifiers reaped since free their slots */
 }
 
 void
 notify_stop(struct daemon *d)
 {
 	struct notifier *n;
+	struct notice *q;
+
+	while ((q = nt.queue) != NULL) {
+		nt.queue = q->next;
+		nt.queued--;
+		drop_notice(d, q->event, q->id, q->who, q->user,
+		    "daemon-stopping");
+		notice_free(q);
+	}
 
 	for (n = nt.list; n != NULL; n = n->next)
 		if (!n->killed) {

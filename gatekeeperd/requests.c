@@ -1271,62 +1271,7 @@ h_revoke(struct daemon *d, struct conn *c, struct gk_msg *m)
 static void
 h_audit(struct daemon *d, struct conn *c, struct gk_msg *m)
 {
-	const char *user = gk_msg_str(m, "user"), *event = gk_msg_str(m, "event");
-	uint64_t req = 0, since = 0, until = (uint64_t)INT64_MAX, limit = 0;
-	char sql[1024];
-	sqlite3_stmt *st;
-	struct gk_msg x;
-	int all = peer_sees_all(d, c);
-
-	if ((gk_msg_count(m, "request") && gk_msg_u64(m, "request", ID_MAX, &req)) ||
-	    (gk_msg_count(m, "since") && gk_msg_u64(m, "since", INT64_MAX, &since)) ||
-	    (gk_msg_count(m, "until") && gk_msg_u64(m, "until", INT64_MAX, &until)) ||
-	    (gk_msg_count(m, "limit") && gk_msg_u64(m, "limit", INT64_MAX, &limit))) {
-		conn_error(c, GK_E_BAD, "bad audit query");
-		return;
-	}
-	/* Fixed SQL text; only the values are bound. */
-	snprintf(sql, sizeof(sql), "SELECT * FROM (SELECT seq, time, event, uid, "
-	    "user, request, session, command, detail FROM audit WHERE time >= ?1 "
-	    "AND time <= ?2%s%s%s%s ORDER BY seq DESC LIMIT ?7) ORDER BY seq",
-	    user ? " AND user = ?3" : "", event ? " AND event = ?4" : "",
-	    req ? " AND request = ?5" : "",
-	    all ? "" : " AND (uid = ?6 OR user = ?8)");
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		conn_error(c, GK_E_INTERNAL, "audit query failed");
-		return;
-	}
-	sqlite3_bind_int64(st, 1, (int64_t)since);
-	sqlite3_bind_int64(st, 2, (int64_t)until);
-	if (user)
-		sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-	if (event)
-		sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
-	if (req)
-		sqlite3_bind_int64(st, 5, (int64_t)req);
-	if (!all) {
-		sqlite3_bind_int64(st, 6, c->uid);
-		sqlite3_bind_text(st, 8, c->name, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_int64(st, 7, limit ? (int64_t)limit : -1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		gk_msg_begin(&x, GK_T_ITEM);
-		gk_msg_add_i64(&x, "seq", sqlite3_column_int64(st, 0));
-		gk_msg_add_i64(&x, "time", sqlite3_column_int64(st, 1));
-		gk_msg_add_str(&x, "event", (const char *)sqlite3_column_text(st, 2));
-		gk_msg_add_str(&x, "uid", (const char *)sqlite3_column_text(st, 3));
-		gk_msg_add_str(&x, "user", (const char *)sqlite3_column_text(st, 4));
-		gk_msg_add_i64(&x, "request", sqlite3_column_int64(st, 5));
-		gk_msg_add_str(&x, "session", (const char *)sqlite3_column_text(st, 6));
-		gk_msg_add_str(&x, "command", (const char *)sqlite3_column_text(st, 7));
-		gk_msg_add_str(&x, "detail", (const char *)sqlite3_column_text(st, 8));
-		conn_send(c, &x);
-		if (c->dead)
-			break;
-	}
-	sqlite3_finalize(st);
-	gk_msg_begin(&x, GK_T_DONE);
-	conn_send(c, &x);
+	auditq_start(d, c, m);	/* answered in slices (auditq.c) */
 }
 
 static void

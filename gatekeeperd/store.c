@@ -88,7 +88,13 @@ static const char gov_schema_sql[] =
     " pubkey BLOB, public_id TEXT, private_id BLOB, aes_key BLOB,"
     " policy_digest BLOB);"
     "CREATE TABLE IF NOT EXISTS policy_files(name TEXT PRIMARY KEY,"
-    " text BLOB NOT NULL);";
+    " text BLOB NOT NULL);"
+    /* AUDIT queries seek with these (auditq.c): each holds seq (the
+     * rowid) after its column, so a seq range is one index range. */
+    "CREATE INDEX IF NOT EXISTS audit_uid ON audit(uid);"
+    "CREATE INDEX IF NOT EXISTS audit_event ON audit(event);"
+    "CREATE INDEX IF NOT EXISTS audit_user ON audit(user);"
+    "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);";
 
 static const char SQL_HEAD[] =
     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";

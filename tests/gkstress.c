@@ -17,6 +17,12 @@
  *                                  with the same output as the first
  *   gkstress loop SOCKET N CWD ARG...  N RUNs one after the other, each on
  *                                  its own connection; prints "served K of N"
+ *   gkstress flood SOCKET N FILE   send FILE's bytes (N pipelined queries)
+ *                                  on one connection, read every answer;
+ *                                  prints "sent", then "answer K items M" at
+ *                                  each DONE, then "flood done K" or "flood
+ *                                  closed after K" (each line flushed, for a
+ *                                  log other processes append to)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +40,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gkstress raw|hold|run|loop SOCKET ...\n");
+	fprintf(stderr, "usage: gkstress raw|hold|run|loop|flood SOCKET ...\n");
 	exit(2);
 }
 
@@ -290,6 +296,44 @@ cmd_loop(const char *sock, int n, const char *cwd, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_flood(const char *sock, int n, const char *file)
+{
+	struct gk_msg m;
+	char *buf;
+	size_t len = read_file(file, &buf);
+	int fd = dial(sock), done = 0, items = 0;
+
+	if (write_all(fd, buf, len) != 0) {
+		printf("flood closed after 0\n");
+		return 0;
+	}
+	free(buf);
+	printf("sent\n");
+	fflush(stdout);
+	while (done < n) {
+		if (gk_msg_recv_fd(fd, &m) != 0)
+			break;
+		if (m.type == GK_T_ITEM)
+			items++;
+		else if (m.type == GK_T_DONE) {
+			printf("answer %d items %d\n", ++done, items);
+			fflush(stdout);
+			items = 0;
+		} else {
+			gk_msg_free(&m);
+			break;
+		}
+		gk_msg_free(&m);
+	}
+	if (done == n)
+		printf("flood done %d\n", done);
+	else
+		printf("flood closed after %d\n", done);
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -304,6 +348,8 @@ main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[1], "hold") == 0)
 		return cmd_hold(argv[2], n, argc > 4 ? argv[4] : NULL);
+	if (strcmp(argv[1], "flood") == 0 && argc == 5)
+		return cmd_flood(argv[2], n, argv[4]);
 	if (argc < 6)
 		usage();
 	if (strcmp(argv[1], "run") == 0)

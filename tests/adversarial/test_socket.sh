@@ -1,7 +1,7 @@
 #!/bin/sh
 # The socket under abuse: huge and truncated frames, unknown and
 # out-of-state message types, random bytes, slow and idle clients by the
-# hundred. Each bad peer is dropped; everyone else is still served, with
+# hundred (the slow ones dropped at the frame deadline). Each bad peer is dropped; everyone else is still served, with
 # the daemon's fds and memory bounded.
 . "$GK_SRC/tests/adversarial/lib_adv.sh"
 adv_init
@@ -65,14 +65,20 @@ printf 'abcd' >>"$T/f.trunc"
 check "a truncated frame then hang-up: still serving" served
 check "the daemon survived every bad peer" alive
 
-# Hundreds of idle and slow connections held open at once.
+# Hundreds of idle and slow connections held open at once. Idle: a peer
+# that sent a whole frame (LIST) and now waits, kept as long as it likes;
+# slow: part of a frame, dropped once the frame deadline (10s) passes.
+# The slow ones come from other uids than the idle ones and the clients,
+# so uid 20001 stays within its share (512).
 fd0=$(fds)
 rss0=$(rss_kb)
+msgframe "$T/f.idle" 4				# LIST, then nothing
 printf '\001\004\000' >"$T/f.slow"		# half a header, then nothing
 mkfifo "$T/hold1" "$T/hold2" "$T/hold3"
-as 20001 "$T/bin/gkstress" hold "$SOCK" 300 <"$T/hold1" >"$T/idle.out" 2>&1 &
+as 20001 "$T/bin/gkstress" hold "$SOCK" 300 "$T/f.idle" <"$T/hold1" \
+    >"$T/idle.out" 2>&1 &
 H1=$!
-as 20001 "$T/bin/gkstress" hold "$SOCK" 200 "$T/f.slow" <"$T/hold2" \
+as 20004 "$T/bin/gkstress" hold "$SOCK" 200 "$T/f.slow" <"$T/hold2" \
     >"$T/slow.out" 2>&1 &
 H2=$!
 # 100 peers each part-way through a 200 KiB frame: the most a peer may
@@ -80,7 +86,7 @@ H2=$!
 head -c 100000 /dev/zero >"$T/big.tmp"
 printf '\001\004\000\000\000\003\015\100' >"$T/f.big"	# 200000 bytes
 cat "$T/big.tmp" >>"$T/f.big"
-as 20001 "$T/bin/gkstress" hold "$SOCK" 100 "$T/f.big" <"$T/hold3" \
+as 20005 "$T/bin/gkstress" hold "$SOCK" 100 "$T/f.big" <"$T/hold3" \
     >"$T/big.out" 2>&1 &
 H3=$!
 exec 7>"$T/hold1" 8>"$T/hold2" 9>"$T/hold3"
@@ -88,20 +94,33 @@ check "300 idle connections are held" wait_for grep -q "holding 300" "$T/idle.ou
 check "200 slow connections are held" wait_for grep -q "holding 200" "$T/slow.out"
 check "100 half-sent frames are held" wait_for grep -q "holding 100" "$T/big.out"
 check "the daemon has them all open" wait_for sh -c "[ \$(ls /proc/$DPID/fd | wc -l) -ge $((fd0 + 595)) ]"
+rss1=$(rss_kb)
 check "while 600 peers idle, a client is served" served
 at_once() {
 	as 20001 "$T/bin/gkstress" run "$SOCK" 120 / /usr/bin/id -u >"$T/run.out"
 	grep -qx 'served 120 of 120' "$T/run.out"
 }
 check "and 120 more clients at once are served" at_once
-rss1=$(rss_kb)
 diag "daemon RSS ${rss0} kB before, ${rss1} kB with 600 peers held (fds $fd0 -> $(fds))"
 # Bound: one 256 KiB frame buffer per peer, plus 64 MB for everything else.
 check "memory stays bounded with 600 peers" \
     test "$rss1" -le $((rss0 + 600 * 264 + 65536))
+# wait_long CMD...: up to 40s (the deadline is checked once a second).
+wait_long() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && return 1
+		sleep 0.1
+	done
+}
+check "the slow peers are dropped after the frame deadline" \
+    wait_long sh -c "[ \$(ls /proc/$DPID/fd | wc -l) -le $((fd0 + 300)) ]"
 exec 7>&- 8>&- 9>&-
 wait $H1 $H2 $H3
 check "the idle peers were kept, not dropped" grep -qx "open 300" "$T/idle.out"
+check "no slow peer was kept" grep -qx "open 0" "$T/slow.out"
+check "no half-frame peer was kept" grep -qx "open 0" "$T/big.out"
 check "every held connection is closed again" \
     wait_for sh -c "[ \$(ls /proc/$DPID/fd | wc -l) -le $fd0 ]"
 check "served after the hold" served

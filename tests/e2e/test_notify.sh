@@ -3,13 +3,15 @@
 # event with the details (and nothing else) in its environment, the example
 # mail script cannot be made to add a header, and a hanging notifier does
 # not stall the daemon: it is killed after notify_timeout, and beyond
-# notify_max a notice is dropped, never waited for.
+# notify_max a notice is queued, never waited for. A flood of one user's
+# notices does not crowd out another's, and every drop is audited.
 . "$GK_SRC/tests/e2e/lib.sh"
 world_init
 cat >"$T/pol/10-test.policy" <<'EOF'
 approvers storage = alice bob
 approve 2 by storage name disk-format cmd mkfs.ext4
 approve 2 by storage name short expire 2s cmd mkfs.ext3
+allow name cheap cmd /usr/bin/id
 local cmd true echo
 EOF
 chmod 0644 "$T/pol/10-test.policy"
@@ -263,7 +265,7 @@ ask() {
 }
 
 # The cap: one notifier at a time, a long timeout. The daemon serves
-# while it sleeps; the next notice is dropped, not queued.
+# while it sleeps; the next notice waits in the queue.
 # hang_conf FILE TIMEOUT: hang.sh as the notifier, one at a time.
 hang_conf() {
 	printf 'notify = %s\nnotify_timeout = %s\nnotify_max = 1\n' \
@@ -283,15 +285,17 @@ check "while it hangs, a local command runs" \
 ask "$T/disk.img"
 check "while it hangs, request B is served" wait_for listed "disk.img"
 RB=$(request_id "disk.img")
-check "... and its notice is dropped with a log line" wait_for grep -q \
-    "notifiers still running; the created notice of request $RB is dropped" \
-    "$T/daemon.log"
+check "... and its notice waits in the queue, with a log line" wait_for grep -q \
+    "the created notice of request $RB waits" "$T/daemon.log"
 check "no notifier ran for request B" test ! -e "$T/hang/pid.created.$RB"
 check "the first notifier is still running" kill -0 "$HPID"
 daemon_stop
 check "a stopping daemon terminates its notifiers" wait_gone "$HPID"
 check "... and says so" grep -q \
     "stopping: the created notifier of request $RA is terminated" "$T/daemon.log"
+check "the notice still queued at stop is dropped, and audited" sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event notify-dropped \
+    --json | grep '\"request\":$RB,' | grep -q 'notice=created why=daemon-stopping'"
 
 # The timeout: killed after notify_timeout, logged; then there is room.
 hang_conf "$T/hang.conf" 2s
@@ -313,4 +317,54 @@ check "a notifier runs again once there is room" \
 HPID=$(cat "$T/hang/pid.approved.$RC")
 daemon_stop
 check "stopping again terminates it" wait_gone "$HPID"
+
+# A flood: one notifier at a time, each half a second; 40 cheap commands
+# of one user at once make 80 notices. Another user's request
+# still gets its "created" notice, and every notice dropped is audited.
+cat >"$T/bin/slow.sh" <<'EOF2'
+#!/bin/sh
+sleep 0.5
+: >"$1/$GK_EVENT.$GK_REQUEST_ID"
+EOF2
+chmod 0755 "$T/bin/slow.sh"
+mkdir -p "$T/slow"
+printf 'notify = %s\nnotify_max = 1\n' "$T/bin/slow.sh $T/slow" >"$T/slow.conf"
+chmod 0644 "$T/slow.conf"
+check "daemon starts with a slow notifier, one at a time" \
+    daemon_start -c "$T/slow.conf"
+i=0
+while [ $i -lt 40 ]; do
+	as 20001 "$T/bin/gk-shell" -s "$SOCK" -c /usr/bin/id >/dev/null 2>&1 &
+	i=$((i + 1))
+done
+wait_for grep -q "notify: request [0-9]* executed" "$T/daemon.log"
+truncate -s 8M "$T/disk5.img"
+(cd "$T" && as 20004 "$T/bin/gk-shell" -s "$SOCK" -c \
+    "mkfs.ext4 -q -F $T/disk5.img" >/dev/null 2>&1) &
+check "amid 40 cheap commands, another user's request appears" \
+    wait_for listed disk5
+R5=$(request_id disk5)
+# wait_long CMD...: up to 60s (32 queued notices of half a second).
+wait_long() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && return 1
+		sleep 0.1
+	done
+}
+check "its created notice is not crowded out: the notifier runs for it" \
+    wait_long test -e "$T/slow/created.$R5"
+check "the flood's notices were not all run (some were dropped)" \
+    grep -q "notice of request [0-9]* is dropped" "$T/daemon.log"
+"$T/bin/gk-audit" -s "$SOCK" --event notify-dropped --json >"$T/dropped.json"
+nlog=$(grep -c "notice of request [0-9]* is dropped" "$T/daemon.log")
+naud=$(grep -c '"event":"notify-dropped"' "$T/dropped.json")
+diag "$nlog notices dropped in the log, $naud notify-dropped records"
+check "every dropped notice has a notify-dropped audit record" \
+    test "$nlog" = "$naud"
+check "only the flooding user's notices were dropped" \
+    sh -c "! grep -v '\"uid\":20001,' '$T/dropped.json' | grep -q ."
+daemon_stop
+wait
 echo "1..$tap_n"
