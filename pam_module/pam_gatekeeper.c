@@ -21,7 +21,8 @@
  * - refuse a sudo command line it cannot parse;
  * - never exit, never leave a signal handler or fd behind (while it waits
  *   it catches INT, TERM, HUP, QUIT to cancel, then restores them), never log a
- *   secret (it handles none: OTPs go from approvers to the daemon);
+ *   secret (it handles none: OTPs go from approvers to the daemon), and
+ *   refuse a command holding an OTP-shaped word (gk_otp_argv_shaped);
  * - export only pam_sm_* (pam_gatekeeper.map).
  */
 #include <errno.h>
@@ -51,6 +52,7 @@
 #include "escape.h"
 #include "gk_err.h"
 #include "msg.h"
+#include "otp.h"
 #include "proto.h"
 #include "buf.h"
 #include "sudoargs.h"
@@ -335,6 +337,12 @@ ask_sudo(pam_handle_t *pamh, struct ask *a, char *why, size_t whylen)
 		shell = "/bin/sh";
 	if (gk_sudo_argv(&cmd, shell, &a->argv, &a->argc) != 0) {
 		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	/* A YubiKey touched at sudo's prompt: never sent, logged or shown. */
+	if (gk_otp_argv_shaped(a->argc, a->argv)) {
+		snprintf(why, whylen, "a word looks like a YubiKey one-time "
+		    "password; it was not sent");
 		goto out;
 	}
 	if (cmd.chdir != NULL)

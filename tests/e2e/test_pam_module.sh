@@ -167,6 +167,17 @@ SHELL_FOR=/usr/sbin/nologin
 refused "sudo -s is decided as \$SHELL (nologin: denied)" \
     "'/usr/sbin/nologin': denied by rule nologin" assudo -s
 SHELL_FOR=
+# A YubiKey touched at sudo's command line: refused by the module, never
+# sent to the daemon, not echoed.
+POTP=vvccccfhcbnegrnbggbvfckubhitjvrgdhnjuhthvdet
+refused "sudo with an OTP-shaped word is refused by the module" \
+    "looks like a YubiKey one-time password" assudo id "$POTP"
+assudo id "x=$POTP" >"$T/potp.out" 2>&1
+check "the message does not echo it" sh -c \
+    "grep -q 'one-time password' '$T/potp.out' && ! grep -q '$POTP' '$T/potp.out'"
+check "and it never reached the daemon" not sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' | grep -qi 'hitjvrgdhnj'"
+SHELL_FOR=
 check "audit: sudo's -u '#0' id recorded as run by root" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'id'.*run_as=root\""
 
