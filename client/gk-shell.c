@@ -768,7 +768,9 @@ history_load(History *h, const char *path)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
-		if (*line != '\0')
+		/* A line an older gk-shell kept with an OTP: dropped, and
+		 * gone from the file at the next save. */
+		if (*line != '\0' && !holds_otp(line))
 			le.history(h, &ev, H_ENTER, line);
 	}
 	free(line);

@@ -69,6 +69,12 @@ check "ordinary words and short modhex runs still run" \
     sh -c "test $rc = 0 && grep -q ordinary-words '$T/out'"
 
 # Interactive: a YubiKey touched at the prompt (44 characters + Enter).
+# The history starts with a line an older gk-shell kept with an OTP.
+OLDOTP=$("$T/bin/softkey" otp "$T/tok.bob")
+OLDTOKEN=$(echo "$OLDOTP" | cut -c13-)
+printf 'echo old-line\necho %s\n' "$OLDOTP" >"$T/home/u1/.gk_history"
+chown 20001:20001 "$T/home/u1/.gk_history"
+chmod 0600 "$T/home/u1/.gk_history"
 printf '%s\necho typed-after\nexit 0\n' "$OTP" | (cd "$W" && as 20001 env \
     HOME="$T/home/u1" GK_SOCKET="$SOCK" TERM=dumb \
     script -qec "$T/bin/gk-shell" /dev/null) >"$T/i.out" 2>&1
@@ -81,6 +87,9 @@ check "interactive: the session ends as asked" test "$rc" = 0
 check "the history file holds the other line" \
     grep -qx "echo typed-after" "$T/home/u1/.gk_history"
 check "but not the OTP" not leaks "$T/home/u1/.gk_history"
+check "an old line is kept" grep -qx "echo old-line" "$T/home/u1/.gk_history"
+check "an OTP an older gk-shell kept is dropped from it" \
+    not grep -qF -- "$OLDTOKEN" "$T/home/u1/.gk_history"
 
 # A raw RUN (no gk-shell) with OTP-shaped words: the daemon refuses it
 # and writes only the redacted form.
