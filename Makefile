@@ -189,13 +189,14 @@ check-build: $(B)/tests/auditedit
 
 # PAM module (pam_module/) ----------------------------------------------------
 # pam_gatekeeper.so: the module, its sudo parser and the few libgk files
-# that speak the wire protocol, all -fPIC; a version script lets only
-# pam_sm_* out. A sanitizer build also makes a plain copy for the tests
-# with the real sudo, which cannot load an ASan-instrumented module.
+# that speak the wire protocol or spot an OTP (otpshape.c: no libsodium),
+# all -fPIC; a version script lets only pam_sm_* out. A sanitizer build
+# also makes a plain copy for the tests with the real sudo, which cannot
+# load an ASan-instrumented module.
 PAM_SRC     := pam_module/pam_gatekeeper.c pam_module/suargs.c \
                pam_module/gate.c
 PAM_LIB_SRC := lib/buf.c lib/err.c lib/escape.c lib/frame.c lib/msg.c \
-               lib/safefile.c client/client.c
+               lib/otpshape.c lib/safefile.c client/client.c
 PAM_OBJ     := $(PAM_SRC:%.c=$(B)/obj/%.o) $(PAM_LIB_SRC:%.c=$(B)/obj/%.o)
 PAM_MAP     := pam_module/pam_gatekeeper.map
 PAM_LDFLAGS := -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \

@@ -4,8 +4,8 @@
  *   gk-approve [-s SOCKET] keygen [--key FILE] [--no-passphrase]
  *   gk-approve [-s SOCKET] list [--json]
  *   gk-approve [-s SOCKET] show ID
- *   gk-approve [-s SOCKET] approve ID [--otp OTP|-] [--key FILE]
- *   gk-approve [-s SOCKET] deny ID [--reason TEXT] [--otp OTP|-] [--key FILE]
+ *   gk-approve [-s SOCKET] approve ID [--otp -] [--key FILE]
+ *   gk-approve [-s SOCKET] deny ID [--reason TEXT] [--otp -] [--key FILE]
  *
  * Exit: 0 ok, 1 refused or error, 2 usage, 69 daemon unreachable.
  *
@@ -15,6 +15,8 @@
  * - show every string from the daemon escaped, never raw;
  * - never print, log or keep the OTP, the passphrase or the secret key:
  *   they live in sodium_malloc'd memory, wiped when freed;
+ * - take the OTP from stdin (--otp -) or the terminal only, never from
+ *   argv, where every local user reads it (/proc/PID/cmdline);
  * - accept only a key file owned by the caller with no group/other bits;
  * - exit 0 from approve/deny only when the daemon answered OK.
  */
@@ -65,8 +67,8 @@ usage(void)
 	    "usage: gk-approve [-s SOCKET] keygen [--key FILE] [--no-passphrase]\n"
 	    "       gk-approve [-s SOCKET] list [--json]\n"
 	    "       gk-approve [-s SOCKET] show ID\n"
-	    "       gk-approve [-s SOCKET] approve ID [--otp OTP|-] [--key FILE]\n"
-	    "       gk-approve [-s SOCKET] deny ID [--reason TEXT] [--otp OTP|-]"
+	    "       gk-approve [-s SOCKET] approve ID [--otp -] [--key FILE]\n"
+	    "       gk-approve [-s SOCKET] deny ID [--reason TEXT] [--otp -]"
 	    " [--key FILE]\n");
 	exit(EXIT_USAGE);
 }
@@ -228,28 +230,24 @@ read_tty_secret(const char *prompt, char *buf, size_t size)
 	return n;
 }
 
-/* The OTP from --otp, stdin ("-") or the terminal, checked for form. */
+/* The OTP from stdin (--otp -, arg not NULL) or the terminal, checked
+ * for form. */
 static void
-get_otp(char *arg, char *otp, size_t size)
+get_otp(const char *arg, char *otp, size_t size)
 {
 	char pubid[GK_OTP_PUBID_LEN + 1];
 	enum gk_otp_result r;
 	ssize_t n;
 
-	if (arg != NULL && strcmp(arg, "-") != 0) {
-		if (strlen(arg) >= size)
-			errx(1, "the OTP is too long to be a YubiKey OTP");
-		memcpy(otp, arg, strlen(arg) + 1);
-		/* Best effort: keep it out of ps from now on. */
-		sodium_memzero(arg, strlen(arg));
-	} else if (arg != NULL) {
+	if (arg != NULL) {
 		if ((n = read_line_fd(STDIN_FILENO, otp, size)) == -2)
 			errx(1, "the OTP on standard input is too long");
 		if (n < 0)
 			errx(1, "no OTP on standard input");
 	} else {
 		if ((n = read_tty_secret("touch your YubiKey: ", otp, size)) == -3)
-			errx(1, "no terminal to ask for the OTP on (use --otp)");
+			errx(1, "no terminal to ask for the OTP on (use --otp - "
+			    "and give it on standard input)");
 		if (n == -2)
 			errx(1, "the OTP is too long to be a YubiKey OTP");
 		if (n < 0)
@@ -1163,8 +1161,18 @@ cmd_decide(int argc, char **argv, const char *decision)
 	int a, fd, have_id = 0, deny = strcmp(decision, "deny") == 0;
 
 	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--otp") == 0 && a + 1 < argc)
+		if (strcmp(argv[a], "--otp") == 0 && a + 1 < argc) {
 			otp_arg = argv[++a];
+			if (strcmp(otp_arg, "-") != 0) {
+				/* Best effort: out of ps from now on. */
+				sodium_memzero(otp_arg, strlen(otp_arg));
+				errx(EXIT_USAGE, "an OTP on the command line "
+				    "is seen by every local user, so it was "
+				    "not used: use --otp - (the OTP on "
+				    "standard input), or no --otp to be asked "
+				    "on the terminal");
+			}
+		}
 		else if (strcmp(argv[a], "--key") == 0 && a + 1 < argc)
 			keyfile = argv[++a];
 		else if (deny && strcmp(argv[a], "--reason") == 0 && a + 1 < argc)

@@ -20,7 +20,10 @@
  * - exit with the command's own status; 77 refused or rejected, 75
  *   expired, 69 daemon unreachable;
  * - keep the history file private (0600, the user's own, no symlink) and
- *   keep lines holding an OTP out of it.
+ *   keep lines holding an OTP out of it;
+ * - refuse a line holding a word shaped like a YubiKey OTP (gk_otp_find:
+ *   a key touched while the shell has focus) before anything of it runs
+ *   or is sent, without echoing it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -41,12 +44,12 @@
 #include "escape.h"
 #include "gk_err.h"
 #include "buf.h"
+#include "otp.h"
 #include "proto.h"
 #include "shell.h"
 
 #define HISTORY_FILE	".gk_history"
 #define HISTORY_SIZE	2000
-#define SH_EXIT_USAGE	2
 
 static void __attribute__((noreturn))
 usage(void)
@@ -438,6 +441,16 @@ otp_in_argv(char **argv, size_t argc)
 	return 0;
 }
 
+/* A word shaped like an OTP: never sent, run or kept (and not shown). */
+static int
+otp_refused(void)
+{
+	fprintf(stderr, "gk-shell: a word looks like a YubiKey one-time "
+	    "password; nothing of the line was run, sent or kept in the "
+	    "history (touch the YubiKey only when gk-approve asks)\n");
+	return SH_EXIT_USAGE;
+}
+
 static void
 not_found(const char *prog)
 {
@@ -484,6 +497,13 @@ run_pipe(struct shell *sh, const struct gk_sh_pipe *p, int exec_ok)
 			    gk_sh_expand_one(&c->redirs[k].target, &sh->vars, 0,
 			    &jobs[i].files[k], err, sizeof(err)) != 0)
 				goto experr;
+		/* The line had none: a glob may still have made one. */
+		if (gk_otp_argv_shaped(jobs[i].argc, jobs[i].argv) ||
+		    (jobs[i].files != NULL && gk_otp_argv_shaped(c->nredirs,
+		    jobs[i].files))) {
+			r = otp_refused();
+			goto out;
+		}
 		if (otp_in_argv(jobs[i].argv, jobs[i].argc)) {
 			fprintf(stderr, "gk-shell: a one-time password on the "
 			    "command line would be logged; leave out --otp (or "
@@ -558,6 +578,10 @@ run_line(struct shell *sh, const char *line, size_t len, int more_ok,
 	char err[300];
 	int r;
 
+	if (gk_otp_find(line, len, NULL, NULL)) {
+		sh->status = otp_refused();
+		return GK_ERR_DENIED;
+	}
 	if ((r = gk_sh_parse(line, len, &l, err, sizeof(err))) != 0) {
 		if (r == GK_ERR_SHORT && more_ok)
 			return r;
@@ -678,12 +702,13 @@ history_open(const char *path, const char *mode)
 	return f;
 }
 
-/* Does the line hold a one-time password? Those are kept out of the
- * history file. */
+/* Does the line hold a one-time password (an OTP-shaped word, or one
+ * given to --otp)? Those are kept out of the history file. */
 static int
 holds_otp(const char *line)
 {
-	return strstr(line, "--otp") != NULL;
+	return strstr(line, "--otp") != NULL ||
+	    gk_otp_find(line, strlen(line), NULL, NULL);
 }
 
 /*
@@ -743,7 +768,9 @@ history_load(History *h, const char *path)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
-		if (*line != '\0')
+		/* A line an older gk-shell kept with an OTP: dropped, and
+		 * gone from the file at the next save. */
+		if (*line != '\0' && !holds_otp(line))
 			le.history(h, &ev, H_ENTER, line);
 	}
 	free(line);

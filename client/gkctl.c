@@ -1,6 +1,11 @@
 /*
  * gkctl: the operator's tool. check and explain work offline on a policy
  * directory; the rest talk to gatekeeperd.
+ *
+ * MUST:
+ * - take a token's secrets (private id, AES key) from standard input or
+ *   the terminal (no echo) only, never from argv, where every local user
+ *   reads them (/proc/PID/cmdline); never print them; wipe them after use.
  */
 #include <err.h>
 #include <errno.h>
@@ -10,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -28,7 +34,7 @@ usage(void)
 	    "usage: gkctl check [POLICYDIR]\n"
 	    "       gkctl explain [-p POLICYDIR] [--user USER] -- ARGV...\n"
 	    "       gkctl [-s SOCKET] enroll NAME --uid UID --pubkey KEY "
-	    "--yubikey PUBLICID:PRIVATEID:AESKEY [--replace]\n"
+	    "--yubikey - [--replace]\n"
 	    "       gkctl [-s SOCKET] approvers\n"
 	    "       gkctl [-s SOCKET] revoke NAME\n"
 	    "       gkctl [-s SOCKET] seal\n"
@@ -225,12 +231,67 @@ answer(int fd)
 	return r;
 }
 
+#define YK_LINE_MAX	256
+
+/*
+ * PUBLICID:PRIVATEID:AESKEY, one line from standard input, or from the
+ * terminal with echo off when stdin is one. Exits 2 when there is none or
+ * it is too long (never showing it).
+ */
+static void
+read_yubikey(char *buf, size_t size)
+{
+	struct termios saved, t;
+	size_t n = 0;
+	ssize_t r;
+	int tty = isatty(STDIN_FILENO), over = 0, any = 0;
+	char c;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &saved) == -1)
+			err(1, "tcgetattr");
+		t = saved;
+		t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+		t.c_lflag |= ICANON;
+		fprintf(stderr, "the token's PUBLICID:PRIVATEID:AESKEY: ");
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
+	}
+	for (;;) {
+		if ((r = read(STDIN_FILENO, &c, 1)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		any = 1;
+		if (n + 1 < size)
+			buf[n++] = c;
+		else
+			over = 1;
+	}
+	c = 0;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+		fputc('\n', stderr);
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (over) {
+		explicit_bzero(buf, size);
+		errx(EXIT_USAGE, "--yubikey -: the line on standard input is "
+		    "too long for PUBLICID:PRIVATEID:AESKEY");
+	}
+	if (!any || n == 0)
+		errx(EXIT_USAGE, "--yubikey -: no PUBLICID:PRIVATEID:AESKEY on "
+		    "standard input");
+}
+
 static int
 cmd_enroll(int argc, char **argv)
 {
 	const char *uid = NULL, *pub = NULL, *yk = NULL;
+	char ykbuf[YK_LINE_MAX];
 	struct gk_msg m;
-	int a, replace = 0;
+	int a, r, replace = 0;
 
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
@@ -252,13 +313,24 @@ cmd_enroll(int argc, char **argv)
 	}
 	if (uid == NULL || pub == NULL || yk == NULL)
 		usage();
+	/* The inline form put the AES key and private id in argv. */
+	if (strcmp(yk, "-") != 0)
+		errx(EXIT_USAGE, "the token's secrets are never taken from "
+		    "the command line, where every local user can read them: "
+		    "use --yubikey - and give PUBLICID:PRIVATEID:AESKEY on "
+		    "standard input (or at the terminal prompt)");
+	read_yubikey(ykbuf, sizeof(ykbuf));
 	gk_msg_begin(&m, GK_T_ENROLL);
-	gk_msg_add_str(&m, "name", argv[1]);
-	gk_msg_add_str(&m, "uid", uid);
-	gk_msg_add_str(&m, "pubkey", pub);
-	gk_msg_add_str(&m, "yubikey", yk);
-	if (replace)
-		gk_msg_add_str(&m, "replace", "1");
+	if ((r = gk_msg_add_str(&m, "name", argv[1])) != 0 ||
+	    (r = gk_msg_add_str(&m, "uid", uid)) != 0 ||
+	    (r = gk_msg_add_str(&m, "pubkey", pub)) != 0 ||
+	    (r = gk_msg_add_str(&m, "yubikey", ykbuf)) != 0 ||
+	    (replace && (r = gk_msg_add_str(&m, "replace", "1")) != 0)) {
+		explicit_bzero(ykbuf, sizeof(ykbuf));
+		gk_msg_free(&m);
+		errx(1, "cannot build the enrolment: %s", gk_strerror(r));
+	}
+	explicit_bzero(ykbuf, sizeof(ykbuf));
 	return answer(ask(&m));
 }
 

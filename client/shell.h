@@ -15,6 +15,9 @@
 /* Exit status when the user stops following a request with Ctrl-C (it is
  * cancelled, or left pending): nothing ran. */
 #define SH_EXIT_INTERRUPTED	130
+/* Exit status for a line gk-shell refuses itself (usage, an OTP-shaped
+ * word, a request too large to send): nothing ran. */
+#define SH_EXIT_USAGE		2
 
 struct shell {
 	const char	*sockopt;	/* -s, or NULL */

@@ -8,7 +8,10 @@
  *   ran" (69), never as permission;
  * - show what came from the daemon about other people (names, arguments)
  *   only escaped;
- * - cancel a request only when the user says so.
+ * - cancel a request only when the user says so;
+ * - send a message only when every field of it was added (a failed
+ *   gk_msg_add* must not send the part that fit);
+ * - never send a reason holding a word shaped like a YubiKey OTP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,8 @@
 
 #include "client.h"
 #include "escape.h"
+#include "gk_err.h"
+#include "otp.h"
 #include "proto.h"
 #include "shell.h"
 
@@ -99,6 +104,22 @@ dial(struct shell *sh)
 		fprintf(stderr, "gk-shell: gatekeeperd is not reachable at %s "
 		    "(%s); nothing was run\n", path, strerror(errno));
 	return fd;
+}
+
+/* A message that could not be built whole (r: the first failed add's
+ * code): freed, never sent. Returns the exit status, having said why. */
+static int
+build_failed(struct gk_msg *m, int r)
+{
+	gk_msg_free(m);
+	if (r == GK_ERR_LIMIT) {
+		fprintf(stderr, "gk-shell: the command is too large to send to "
+		    "gatekeeperd; nothing was run\n");
+		return SH_EXIT_USAGE;
+	}
+	fprintf(stderr, "gk-shell: cannot build the message to gatekeeperd "
+	    "(%s); nothing was run\n", gk_strerror(r));
+	return 1;
 }
 
 /* One message to the daemon on a fresh connection, and its first answer
@@ -217,14 +238,15 @@ static int
 cancel(struct shell *sh, int64_t id)
 {
 	struct gk_msg m;
+	int r;
 
 	gk_msg_begin(&m, GK_T_CANCEL);
-	gk_msg_add_i64(&m, "id", id);
+	if ((r = gk_msg_add_i64(&m, "id", id)) != 0)
+		return build_failed(&m, r);
 	if (exchange(sh, &m, NULL) != 0)
 		return GK_EXIT_UNREACHABLE;
 	if (m.type == GK_T_ERROR) {
-		int r = error_status(&m);
-
+		r = error_status(&m);
 		gk_msg_free(&m);
 		return r;
 	}
@@ -403,22 +425,35 @@ sh_ask(struct shell *sh, char **argv, size_t argc, int pipeline, char **exe,
 {
 	struct gk_msg m;
 	const char *action, *e;
-	int fd;
+	int fd, r = 0;
 
 	*exe = NULL;
+	if ((e = getenv("GK_REASON")) != NULL && gk_otp_shaped(e)) {
+		fprintf(stderr, "gk-shell: $GK_REASON holds a word that looks "
+		    "like a YubiKey one-time password; it was not sent and "
+		    "nothing was run (gk reason --clear drops it)\n");
+		*status = SH_EXIT_USAGE;
+		return 0;
+	}
 	gk_msg_begin(&m, GK_T_RUN);
-	for (size_t i = 0; i < argc; i++)
-		gk_msg_add_str(&m, "arg", argv[i]);
-	gk_msg_add_str(&m, "cwd", sh->pwd);
-	if ((e = getenv("GK_REASON")) != NULL && *e != '\0')
-		gk_msg_add_str(&m, "reason", e);
-	if (sh->ssh != NULL)
-		gk_msg_add_str(&m, "ssh", sh->ssh);
-	if (sh->tty[0] != '\0')
-		gk_msg_add_str(&m, "tty", sh->tty);
-	gk_msg_add_str(&m, "session", sh->session);
-	if (pipeline)
-		gk_msg_add_str(&m, "pipeline", "1");
+	for (size_t i = 0; i < argc && r == 0; i++)
+		r = gk_msg_add_str(&m, "arg", argv[i]);
+	if (r == 0)
+		r = gk_msg_add_str(&m, "cwd", sh->pwd);
+	if (r == 0 && e != NULL && *e != '\0')
+		r = gk_msg_add_str(&m, "reason", e);
+	if (r == 0 && sh->ssh != NULL)
+		r = gk_msg_add_str(&m, "ssh", sh->ssh);
+	if (r == 0 && sh->tty[0] != '\0')
+		r = gk_msg_add_str(&m, "tty", sh->tty);
+	if (r == 0)
+		r = gk_msg_add_str(&m, "session", sh->session);
+	if (r == 0 && pipeline)
+		r = gk_msg_add_str(&m, "pipeline", "1");
+	if (r != 0) {
+		*status = build_failed(&m, r);
+		return 0;
+	}
 	if (exchange(sh, &m, &fd) != 0) {
 		*status = GK_EXIT_UNREACHABLE;
 		return 0;
@@ -550,14 +585,15 @@ gk_show(struct shell *sh, int64_t id)
 	char left[32], when[64];
 	time_t t;
 	size_t i;
+	int r;
 
 	gk_msg_begin(&m, GK_T_SHOW);
-	gk_msg_add_i64(&m, "id", id);
+	if ((r = gk_msg_add_i64(&m, "id", id)) != 0)
+		return build_failed(&m, r);
 	if (exchange(sh, &m, NULL) != 0)
 		return GK_EXIT_UNREACHABLE;
 	if (m.type != GK_T_ITEM) {
-		int r = m.type == GK_T_ERROR ? error_status(&m) : 1;
-
+		r = m.type == GK_T_ERROR ? error_status(&m) : 1;
 		gk_msg_free(&m);
 		return r;
 	}
@@ -601,10 +637,13 @@ gk_wait(struct shell *sh, int64_t id)
 	struct gk_msg m;
 	int fd, r;
 
-	if ((fd = dial(sh)) == -1)
-		return GK_EXIT_UNREACHABLE;
 	gk_msg_begin(&m, GK_T_WAIT);
-	gk_msg_add_i64(&m, "id", id);
+	if ((r = gk_msg_add_i64(&m, "id", id)) != 0)
+		return build_failed(&m, r);
+	if ((fd = dial(sh)) == -1) {
+		gk_msg_free(&m);
+		return GK_EXIT_UNREACHABLE;
+	}
 	if (gk_client_send(fd, &m) != 0) {
 		close(fd);
 		fprintf(stderr, "gk-shell: lost the connection to gatekeeperd\n");

@@ -18,6 +18,7 @@
  *   writable by others, checked when the config is read;
  * - build the notifier's environment from scratch, from the request row
  *   only: never a secret (OTP, key), never the daemon's own environment;
+ *   every variable goes through env_add, which redacts OTP-shaped words;
  * - give the notifier no fd of the daemon: stdin, stdout and stderr are
  *   /dev/null, every other fd closed.
  */
@@ -36,6 +37,7 @@
 #include "daemon.h"
 #include "escape.h"
 #include "gk_err.h"
+#include "otp.h"
 #include "policy.h"
 #include "reqrow.h"
 #include "safefile.h"
@@ -210,7 +212,7 @@ static void __attribute__((format(printf, 2, 3)))
 env_add(struct env *e, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	char *s, *red;
 	int r;
 
 	if (e->oom || e->n == NOTIFY_ENV_MAX) {
@@ -221,6 +223,12 @@ env_add(struct env *e, const char *fmt, ...)
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0) {
+		e->oom = 1;
+		return;
+	}
+	red = gk_otp_redact(s);
+	free(s);
+	if ((s = red) == NULL) {
 		e->oom = 1;
 		return;
 	}

@@ -235,6 +235,30 @@ deny_run(struct daemon *d, struct conn *c, int64_t uid, const char *user,
 	send_decision(c, "deny", r, why, NULL);
 }
 
+/*
+ * argv escaped for the audit log with its OTP-shaped words redacted
+ * first: once escaped, a word's start can hide behind an escape (\n...)
+ * from audit_append's own redaction. NULL when out of memory.
+ */
+static char *
+escape_redacted(size_t argc, char *const *argv)
+{
+	char **v, *e = NULL;
+	size_t i, n = 0;
+
+	if ((v = calloc(argc, sizeof(*v))) == NULL)
+		return NULL;
+	for (n = 0; n < argc; n++)
+		if ((v[n] = gk_otp_redact(argv[n])) == NULL)
+			goto out;
+	e = gk_escape_argv(argc, v);
+ out:
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return e;
+}
+
 static void
 h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 {
@@ -317,6 +341,17 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	if (target == NULL || *target == '\0')
 		target = "root";
 	session_of(c, m, session, sizeof(session));
+	/* gk-shell and the module never send an OTP-shaped word (a YubiKey
+	 * touched in the wrong place): a client that does is refused, so no
+	 * request row, display or notice ever holds one. */
+	if (gk_otp_argv_shaped(argc, argv) || gk_otp_shaped(reason) ||
+	    gk_otp_shaped(cwd)) {
+		if ((command = escape_redacted(argc, argv)) == NULL)
+			goto oom;
+		deny_run(d, c, uid, user, session, command, NULL, "a word looks "
+		    "like a YubiKey one-time password; refused, and not kept");
+		goto out;
+	}
 	if ((command = gk_escape_argv(argc, argv)) == NULL)
 		goto oom;
 	if (gk_canon_path("/", cwd, ccwd, sizeof(ccwd)) != 0) {

@@ -7,7 +7,10 @@
  *   transaction as the change it records, before anything is answered
  *   (group commit: a loop turn's records share one durable commit, and
  *   its answers wait for it);
- * - keep the daemon's signing key root-only in STATEDIR.
+ * - keep the daemon's signing key root-only in STATEDIR;
+ * - write no OTP-shaped word into the audit log: audit_append redacts the
+ *   command, detail and session it is given (gk_otp_redact) and chains the
+ *   redacted record, the one stored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include "audit.h"
 #include "daemon.h"
 #include "gk_err.h"
+#include "otp.h"
 #include "safefile.h"
 
 #define MAX_STMTS 96
@@ -366,12 +370,18 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 {
 	struct gk_audit_rec rec;
 	sqlite3_stmt *st;
-	char *clean = NULL, *p;
+	char *clean = NULL, *cmd = NULL, *sess = NULL, *p;
 	int r = 0;
 
+	/* Root, approvers and the audit group read these: an OTP someone
+	 * typed in the wrong place must not reach them. */
+	if ((clean = gk_otp_redact(detail != NULL ? detail : "")) == NULL ||
+	    (cmd = gk_otp_redact(command != NULL ? command : "")) == NULL ||
+	    (sess = gk_otp_redact(session != NULL ? session : "")) == NULL) {
+		r = GK_ERR_ALLOC;
+		goto out;
+	}
 	/* A detail is one line of key=value text: controls never reach it. */
-	if ((clean = strdup(detail != NULL ? detail : "")) == NULL)
-		return GK_ERR_ALLOC;
 	for (p = clean; *p; p++)
 		if ((unsigned char)*p < ' ')
 			*p = '?';
@@ -382,13 +392,13 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 	rec.uid = uid;
 	rec.user = user ? user : "";
 	rec.request = request;
-	rec.session = session ? session : "";
-	rec.command = command ? command : "";
+	rec.session = sess;
+	rec.command = cmd;
 	rec.detail = clean;
 	memcpy(rec.prev, d->head, GK_DIGEST_LEN);
 	if (gk_audit_hash(&rec) != 0) {
-		free(clean);
-		return GK_ERR_ALLOC;
+		r = GK_ERR_ALLOC;
+		goto out;
 	}
 	st = stmt(d, gk_audit_insert_sql);
 	gk_audit_bind(st, &rec);
@@ -400,7 +410,10 @@ audit_append(struct daemon *d, const char *event, int64_t uid,
 		memcpy(d->head, rec.hash, GK_DIGEST_LEN);
 	}
 	sqlite3_reset(st);
+ out:
 	free(clean);
+	free(cmd);
+	free(sess);
 	return r;
 }
 

@@ -62,4 +62,36 @@ enum gk_otp_result gk_otp_verify(const char *otp,
 /* Is s exactly n lower-case modhex characters (s[n] the NUL)? */
 int	gk_modhex_valid(const char *s, size_t n);
 
+/*
+ * OTP-shaped words (lib/otpshape.c, no libsodium or libyubikey, so the PAM
+ * module links it). A YubiKey touched while a shell or sudo has focus
+ * types an OTP (its public id, 0 to 32 modhex characters, then 32) and
+ * Enter: such a word must never leave gk-shell or the PAM module, and the
+ * daemon redacts it in whatever it writes. Shaped: a run of
+ * GK_OTP_SHAPE_MIN to GK_OTP_SHAPE_MAX modhex letters, all lower case or
+ * all upper case (Caps Lock), whose neighbours are the ends of the text or
+ * bytes that are not ASCII letters or digits. So "OTP", "--otp=OTP",
+ * "/tmp/OTP" and "'OTP'" are shaped; a hex digest (digits and 'a' break
+ * its runs) and ordinary words are not.
+ *
+ * MUST (for the callers):
+ * - refuse a shaped word before it is sent, logged or kept, with a
+ *   message that does not echo it;
+ * - redact with gk_otp_redact what is written where others read it.
+ */
+#define GK_OTP_SHAPE_MIN	12
+#define GK_OTP_SHAPE_MAX	64
+#define GK_OTP_REDACTED		"[otp redacted]"
+
+/* The first shaped run in the n bytes at s: 1 with *off and *len set
+ * (either may be NULL), 0 when there is none. */
+int	gk_otp_find(const char *s, size_t n, size_t *off, size_t *len);
+/* Does word (NUL-terminated; NULL: no) hold a shaped run? 1 or 0. */
+int	gk_otp_shaped(const char *word);
+/* Does any of argv[0..argc) hold a shaped run? 1 or 0. */
+int	gk_otp_argv_shaped(size_t argc, char *const *argv);
+/* A new copy of s (not NULL) with each shaped run replaced by
+ * GK_OTP_REDACTED; the caller frees it. NULL when out of memory. */
+char	*gk_otp_redact(const char *s);
+
 #endif

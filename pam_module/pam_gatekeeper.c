@@ -32,7 +32,8 @@
  *   form it cannot decide exactly, and a shell path anyone but root could
  *   change or swap (the daemon refuses those too);
  * - never exit, never leave a signal handler or fd behind, never log a
- *   secret (it handles none: OTPs go from approvers to the daemon);
+ *   secret (it handles none: OTPs go from approvers to the daemon), and
+ *   refuse a command holding an OTP-shaped word (gk_otp_argv_shaped);
  * - export only pam_sm_* (pam_gatekeeper.map).
  */
 #include <errno.h>
@@ -58,6 +59,7 @@
 #include "gate.h"
 #include "gk_err.h"
 #include "msg.h"
+#include "otp.h"
 #include "proto.h"
 #include "safefile.h"
 #include "suargs.h"
@@ -313,6 +315,12 @@ ask_su(pam_handle_t *pamh, struct ask *a, char *why, size_t whylen)
 	if ((a->exe = strdup(shell)) == NULL ||
 	    gk_su_argv(&cmd, shell, &a->argv, &a->argc) != 0) {
 		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	/* A YubiKey touched at su's prompt: never sent, logged or shown. */
+	if (gk_otp_argv_shaped(a->argc, a->argv)) {
+		snprintf(why, whylen, "a word looks like a YubiKey one-time "
+		    "password; it was not sent");
 		goto out;
 	}
 	if (gk_safe_program(a->exe, &a->st, why, whylen) != 0)

@@ -141,10 +141,13 @@ for who in alice bob; do
 	yk=$("$T/bin/softkey" new "$T/tok.$who") || fail "softkey for $who"
 	uid=20002
 	[ "$who" = bob ] && uid=20003
-	# The YubiKey's private id and AES key are secrets: not shown.
-	note "root\$ gkctl -s $SOCK enroll $who --uid $uid --pubkey $pub --yubikey ${yk%%:*}:PRIVATEID:AESKEY"
+	# The YubiKey's private id and AES key are secrets: not shown, and
+	# read from stdin, never from argv (every local user reads argv).
+	(umask 077 && printf '%s\n' "$yk" >"$T/yk.$who")
+	note "root\$ gkctl -s $SOCK enroll $who --uid $uid --pubkey $pub --yubikey - <$who-token.txt   # ${yk%%:*}:PRIVATEID:AESKEY"
 	"$T/bin/gkctl" -s "$SOCK" enroll "$who" --uid "$uid" --pubkey "$pub" \
-	    --yubikey "$yk" 2>&1 | indent
+	    --yubikey - <"$T/yk.$who" 2>&1 | indent
+	rm -f "$T/yk.$who"
 	"$T/bin/gkctl" -s "$SOCK" approvers | grep -q "^$who " ||
 	    fail "enrolling $who"
 done

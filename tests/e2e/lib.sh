@@ -94,8 +94,8 @@ approver_new() {
 	pub=$(as "$2" env HOME="$T/home/$1" "$T/bin/gk-approve" keygen \
 	    --no-passphrase --key "$T/home/$1/key" </dev/null) || return 1
 	yk=$("$T/bin/softkey" new "$T/tok.$1") || return 1
-	"$T/bin/gkctl" -s "$SOCK" enroll "$1" --uid "$2" --pubkey "$pub" \
-	    --yubikey "$yk" >/dev/null
+	echo "$yk" | "$T/bin/gkctl" -s "$SOCK" enroll "$1" --uid "$2" \
+	    --pubkey "$pub" --yubikey - >/dev/null
 }
 
 # decide NAME UID approve|deny ID [OTP]: one decision with the approver's

@@ -103,7 +103,7 @@ refused "self-approval refused" "your own request" \
 DPUB=$("$T/bin/rawdecide" keygen "$T/dave.sk")
 "$T/bin/softkey" new "$T/tok.dave" >"$T/dave.yk"
 check "enroll dave" "$T/bin/gkctl" -s "$SOCK" enroll dave --uid 20005 \
-    --pubkey "$DPUB" --yubikey "$(cat "$T/dave.yk")"
+    --pubkey "$DPUB" --yubikey - <"$T/dave.yk"
 chmod 0644 "$T/dave.sk"
 rawdave() { as 20005 "$T/bin/rawdecide" "$SOCK" "$1" "$2" "$T/dave.sk" dave \
     "$("$T/bin/softkey" otp "$T/tok.dave")"; }
@@ -132,9 +132,10 @@ check "local command runs as the user" \
 # Approver management: root only; revoke removes.
 check "gkctl approvers lists carol" sh -c \
     "$T/bin/gkctl -s $SOCK approvers | grep -q '^carol uid=20004'"
-check "a non-root enrolment is refused" not quiet as 20001 "$T/bin/gkctl" \
-    -s "$SOCK" enroll eve --uid 20001 --pubkey "$DPUB" \
-    --yubikey "$("$T/bin/softkey" new "$T/tok.eve")"
+"$T/bin/softkey" new "$T/tok.eve" >"$T/eve.yk"
+refused "a non-root enrolment is refused" "root" as 20001 "$T/bin/gkctl" \
+    -s "$SOCK" enroll eve --uid 20001 --pubkey "$DPUB" --yubikey - \
+    <"$T/eve.yk"
 check "gkctl revoke carol" "$T/bin/gkctl" -s "$SOCK" revoke carol
 check "carol is gone" not sh -c \
     "$T/bin/gkctl -s $SOCK approvers | grep -q '^carol'"

@@ -91,32 +91,35 @@ fi
 OTP=ccccccccccccbdefghijklnrtuvcbdefghijklnrtuvc
 cp "$T/k1.orig" "$T/k644"
 chmod 0644 "$T/k644"
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/k644"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/k644"
 check "approve refuses a key file of mode 0644 (exit 1)" [ "$rc" -eq 1 ]
 check "... and says why, naming the mode" has "0644" "$T/err"
 
 cp "$T/k1.orig" "$T/k640"
 chmod 0640 "$T/k640"
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/k640"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/k640"
 check "approve refuses a group-readable key file (0640)" [ "$rc" -eq 1 ]
 
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/klink"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/klink"
 check "approve refuses a key file that is a symlink" [ "$rc" -eq 1 ]
 
 printf 'not a key\n' >"$T/kjunk"
 chmod 0600 "$T/kjunk"
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/kjunk"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/kjunk"
 check "approve refuses a file that is not a key" [ "$rc" -eq 1 ]
 
 # a public key that does not belong to the secret one
 awk 'NR == 2 { print "public ed25519:" substr("0000000000000000000000000000000000000000000000000000000000000000", 1, 64); next } { print }' \
     "$T/k1.orig" >"$T/kswap"
 chmod 0600 "$T/kswap"
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/kswap"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/kswap"
 check "approve refuses a key whose public half does not match" [ "$rc" -eq 1 ]
 
-run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/k1"
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp - --key "$T/k1"
 check "approve with a good 0600 key and no daemon: exit 69" [ "$rc" -eq 69 ]
+run "$APPROVE" -s "$NOSOCK" approve 1 --otp "$OTP" --key "$T/k1"
+check "an OTP on the command line is refused before anything (exit 2)" \
+    [ "$rc" -eq 2 ]
 check "the OTP is never printed" sh -c '! grep -q "$1" "$2" "$3"' - "$OTP" \
     "$T/out" "$T/err"
 

@@ -32,7 +32,8 @@ CPUB=$(as 20004 env HOME="$T/home/carol" "$T/bin/gk-approve" keygen \
     --no-passphrase --key "$T/home/carol/key" </dev/null)
 CYK=$("$T/bin/softkey" new "$T/tok.carol")
 CAES=$(echo "$CYK" | cut -d: -f3)
-$GK enroll carol --uid 20004 --pubkey "$CPUB" --yubikey "$CYK" >"$T/enroll.out"
+echo "$CYK" | $GK enroll carol --uid 20004 --pubkey "$CPUB" --yubikey - \
+    >"$T/enroll.out"
 check "gkctl enroll answers that it is held" grep -q "held for approval" \
     "$T/enroll.out"
 check "carol is not enrolled yet" not listed_approver carol
@@ -77,8 +78,8 @@ check "a rejected revocation leaves carol enrolled" listed_approver carol
 NYK=$("$T/bin/softkey" new "$T/tok.bob2")
 NPID=$(echo "$NYK" | cut -d: -f1)
 BPUB=$($GK approvers | awk '$1 == "bob" {print $4}' | sed 's/pubkey=//')
-$GK enroll bob --uid 20003 --pubkey "$BPUB" --yubikey "$NYK" --replace \
-    >"$T/replace.out"
+echo "$NYK" | $GK enroll bob --uid 20003 --pubkey "$BPUB" --yubikey - \
+    --replace >"$T/replace.out"
 check "a token change is held" grep -q "held for approval" "$T/replace.out"
 check "bob keeps his old token meanwhile" not sh -c \
     "'$T/bin/gkctl' -s '$SOCK' approvers | grep -q '$NPID'"

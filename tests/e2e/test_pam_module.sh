@@ -208,6 +208,16 @@ check "audit: the su with PAM_TTY /dev/pts/77 is recorded" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%'")" = 1
 check "audit: its tty is the kernel's, not what PAM was told" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%' AND session LIKE '%pts/77%'")" = 0
+# A YubiKey touched at su's command line: refused by the module, never
+# sent to the daemon, not echoed.
+POTP=vvccccfhcbnegrnbggbvfckubhitjvrgdhnjuhthvdet
+refused "su with an OTP-shaped word is refused by the module" \
+    "looks like a YubiKey one-time password" assu root - -c "id $POTP"
+assu root - -c "x=$POTP" >"$T/potp.out" 2>&1
+check "the message does not echo it" sh -c \
+    "grep -q 'one-time password' '$T/potp.out' && ! grep -q '$POTP' '$T/potp.out'"
+check "and it never reached the daemon" not sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' | grep -qi 'hitjvrgdhnj'"
 check "audit: su -l -c id recorded as '-bash' '-c' 'id'" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'-bash' '-c' 'id'\""
 

@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the OTP form check, then decryption and the counter check
- * with a fixed key and private id (the corpus's valid OTP uses them).
+ * with a fixed key and private id (the corpus's valid OTP uses them);
+ * and the OTP-shape search and redaction on the same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ gk_fuzz_one(const uint8_t *data, size_t len)
 	char pubid[GK_OTP_PUBID_LEN + 1];
 	enum gk_otp_result pr, vr;
 	uint32_t c = 0, u = 0;
-	char *s;
+	char *s, *r, *r2;
 
 	if ((s = malloc(len + 1)) == NULL)
 		return 0;
@@ -49,6 +50,22 @@ gk_fuzz_one(const uint8_t *data, size_t len)
 	}
 	if (gk_otp_strerror(vr) == NULL)
 		abort();
+	/* A valid OTP is shaped; redaction leaves nothing shaped, is no
+	 * longer than a mark per shaped run, and is its own fixed point. */
+	if (pr == GK_OTP_OK && !gk_otp_shaped(s))
+		abort();
+	if ((r = gk_otp_redact(s)) != NULL) {
+		if (gk_otp_shaped(r))
+			abort();
+		if ((r2 = gk_otp_redact(r)) != NULL) {
+			if (strcmp(r, r2) != 0)
+				abort();
+			free(r2);
+		}
+		if (!gk_otp_shaped(s) && strcmp(r, s) != 0)
+			abort();
+		free(r);
+	}
 	free(s);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -401,6 +402,154 @@ t_strerror(void **state)
 			    gk_otp_strerror((enum gk_otp_result)i));
 }
 
+/* Words shaped like an OTP (issue 14): what gk-shell and the module
+ * refuse and the daemon redacts. */
+static void
+t_shaped(void **state)
+{
+	char otp[GK_OTP_LEN + 1], w[200];
+	size_t off = 99, len = 99, i;
+
+	(void)state;
+	make_otp(otp, key, privid, 7, 3, 1, 2);
+	assert_true(gk_otp_shaped(otp));
+	assert_true(gk_otp_find(otp, strlen(otp), &off, &len));
+	assert_int_equal(off, 0);
+	assert_int_equal(len, GK_OTP_LEN);
+	/* The token's lengths: a 0 to 16-byte public id, then 32. */
+	assert_true(gk_otp_shaped(kat_token));
+	assert_true(gk_otp_shaped("cccccccccccc"));
+	assert_false(gk_otp_shaped("ccccccccccc"));
+	memset(w, 'v', 64);
+	w[64] = '\0';
+	assert_true(gk_otp_shaped(w));
+	w[64] = 'v';
+	w[65] = '\0';
+	assert_false(gk_otp_shaped(w));
+	/* Caps Lock: upper case, one case per run. */
+	for (i = 0; i < GK_OTP_LEN; i++)
+		w[i] = (char)(otp[i] - 'a' + 'A');
+	w[GK_OTP_LEN] = '\0';
+	assert_true(gk_otp_shaped(w));
+	assert_false(gk_otp_shaped("ccccccCCCCCC"));
+	/* Inside a word, between bytes that are not letters or digits. */
+	snprintf(w, sizeof(w), "--otp=%s", otp);
+	assert_true(gk_otp_shaped(w));
+	assert_true(gk_otp_find(w, strlen(w), &off, &len));
+	assert_int_equal(off, 6);
+	assert_int_equal(len, GK_OTP_LEN);
+	snprintf(w, sizeof(w), "/tmp/%s/x", otp);
+	assert_true(gk_otp_shaped(w));
+	snprintf(w, sizeof(w), "'%s'", otp);
+	assert_true(gk_otp_shaped(w));
+	snprintf(w, sizeof(w), "\n%s", otp);
+	assert_true(gk_otp_shaped(w));
+	snprintf(w, sizeof(w), "id%s", otp);	/* 46 modhex letters */
+	assert_true(gk_otp_shaped(w));
+	/* Glued to a letter or digit that is not modhex: another word. */
+	snprintf(w, sizeof(w), "ls%s", otp);
+	assert_false(gk_otp_shaped(w));
+	snprintf(w, sizeof(w), "%s0", otp);
+	assert_false(gk_otp_shaped(w));
+	/* Not shaped: ordinary words, options, hex digests, short runs. */
+	assert_false(gk_otp_shaped(""));
+	assert_false(gk_otp_shaped(NULL));
+	assert_false(gk_otp_shaped("mkfs.ext4"));
+	assert_false(gk_otp_shaped("--check-filesystem"));
+	assert_false(gk_otp_shaped("interrupted"));
+	assert_false(gk_otp_shaped("/dev/disk/by-id/ata-ST1000DM010-2EP102"));
+	assert_false(gk_otp_shaped(
+	    "bcdefbcdefbcdefbcdef0123456789abcdefbcdefbcdefbcdefbcdefbcdef01"));
+	assert_false(gk_otp_shaped("cccccccccccbcdefghijklnrtuvx"));
+	assert_false(gk_otp_shaped("ccccc ccccc ccccc"));
+	/* gk_otp_argv_shaped: any word. */
+	{
+		char *v[] = { "echo", "x", otp };
+
+		assert_true(gk_otp_argv_shaped(3, v));
+		assert_false(gk_otp_argv_shaped(2, v));
+		assert_false(gk_otp_argv_shaped(0, v));
+	}
+	/* len 0 never finds anything; a bound is a bound. */
+	assert_false(gk_otp_find(otp, 0, NULL, NULL));
+	assert_false(gk_otp_find(otp, 11, NULL, NULL));
+	assert_true(gk_otp_find(otp, 12, NULL, NULL));
+}
+
+static void
+t_redact(void **state)
+{
+	char otp[GK_OTP_LEN + 1], otp2[GK_OTP_LEN + 1], in[400], want[400];
+	char *r;
+
+	(void)state;
+	make_otp(otp, key, privid, 7, 3, 1, 2);
+	make_otp(otp2, key, privid, 8, 0, 9, 4);
+	snprintf(in, sizeof(in), "'echo' '%s' x=%s cccccccccccccc '%s'", otp,
+	    otp2, "ls");
+	r = gk_otp_redact(in);
+	assert_non_null(r);
+	snprintf(want, sizeof(want), "'echo' '%s' x=%s %s 'ls'",
+	    GK_OTP_REDACTED, GK_OTP_REDACTED, GK_OTP_REDACTED);
+	assert_string_equal(r, want);
+	assert_null(strstr(r, otp));
+	assert_null(strstr(r, otp2));
+	assert_false(gk_otp_shaped(r));
+	/* Redacting again changes nothing: the mark is not shaped. */
+	{
+		char *r2 = gk_otp_redact(r);
+
+		assert_non_null(r2);
+		assert_string_equal(r2, r);
+		free(r2);
+	}
+	free(r);
+	/* Nothing shaped: an equal copy. */
+	r = gk_otp_redact("rule=disk-format why=denied hash=0fbcdefbcdefbcdefbcd");
+	assert_non_null(r);
+	assert_string_equal(r,
+	    "rule=disk-format why=denied hash=0fbcdefbcdefbcdefbcd");
+	free(r);
+	r = gk_otp_redact("");
+	assert_non_null(r);
+	assert_string_equal(r, "");
+	free(r);
+	/* Only the run goes; the shortest run is shorter than the mark. */
+	r = gk_otp_redact("a:cccccccccccc:b");
+	assert_non_null(r);
+	assert_string_equal(r, "a:" GK_OTP_REDACTED ":b");
+	free(r);
+	r = gk_otp_redact("cccccccccccc");
+	assert_non_null(r);
+	assert_string_equal(r, GK_OTP_REDACTED);
+	free(r);
+}
+
+/* No word of the shipped catalogue or the examples is OTP-shaped: the
+ * refusal must not stand between an admin and a command it names. */
+static void
+t_catalogue_not_shaped(void **state)
+{
+	const char *src = getenv("GK_SRC");
+	char cmd[4200], word[1024];
+	size_t nwords = 0;
+	FILE *f;
+
+	(void)state;
+	if (src == NULL)
+		src = ".";
+	snprintf(cmd, sizeof(cmd), "cat '%s'/policies/*.policy "
+	    "'%s'/policies/examples/*.policy", src, src);
+	assert_non_null(f = popen(cmd, "r"));
+	while (fscanf(f, "%1023s", word) == 1) {
+		nwords++;
+		if (gk_otp_shaped(word))
+			fail_msg("catalogue word is OTP-shaped: %s", word);
+	}
+	assert_int_equal(pclose(f), 0);
+	assert_true(nwords > 100);
+}
+
 int
 main(void)
 {
@@ -420,6 +569,9 @@ main(void)
 		cmocka_unit_test(t_null_outputs),
 		cmocka_unit_test(t_modhex_valid),
 		cmocka_unit_test(t_strerror),
+		cmocka_unit_test(t_shaped),
+		cmocka_unit_test(t_redact),
+		cmocka_unit_test(t_catalogue_not_shaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
