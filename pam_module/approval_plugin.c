@@ -20,7 +20,8 @@
  *   a chroot (-R), SELinux/AppArmor roles (-r, -t), another group or
  *   group list than the target's own (-g, preserve_groups), an effective
  *   id apart from the real one, the caller's environment handed on (-E,
- *   --preserve-env, VAR=value, any LD_ variable);
+ *   --preserve-env, VAR=value, any LD_ variable), and a word shaped like
+ *   a YubiKey OTP (never sent, logged or shown);
  * - export only the plugin's symbol (approval_plugin.map).
  */
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include <sudo_plugin.h>
 
 #include "gate.h"
+#include "otp.h"
 #include "safefile.h"
 
 #define SUDO_MAJOR(v)	((v) >> 16)
@@ -224,6 +226,12 @@ approval_check(char *const command_info[], char *const run_argv[],
 	if ((cmd = info(command_info, "command")) == NULL || run_argv == NULL ||
 	    run_argv[0] == NULL)
 		return refuse(errstr, "sudo named no command");
+	while (run_argv[argc] != NULL)
+		argc++;
+	/* A YubiKey touched at sudo's prompt: never sent, logged or shown. */
+	if (gk_otp_argv_shaped(argc, run_argv))
+		return refuse(errstr, "a word looks like a YubiKey one-time "
+		    "password; it was not sent");
 	if ((target = info(command_info, "runas_user")) == NULL ||
 	    (pw = getpwnam(target)) == NULL)
 		return refuse(errstr, "sudo's target user is unknown here");
@@ -261,8 +269,6 @@ approval_check(char *const command_info[], char *const run_argv[],
 	    strlen(pw->pw_name) >= sizeof(user))
 		return refuse(errstr, "the invoking user has no name");
 	snprintf(user, sizeof(user), "%s", pw->pw_name);
-	while (run_argv[argc] != NULL)
-		argc++;
 	memset(&q, 0, sizeof(q));
 	q.argv = run_argv;
 	q.argc = argc;

@@ -138,6 +138,15 @@ decided_as "GK_REASON=OPS-1 sudo P reason (a reason-match rule)" 0 \
 nothing_ran "sudo P reason without GK_REASON" "needs a reason" \
     sudo -n "$P" reason
 
+# A YubiKey touched at sudo's command line: refused, not sent, not echoed.
+POTP=vvccccfhcbnegrnbggbvfckubhitjvrgdhnjuhthvdet
+nothing_ran "sudo P OTP-shaped word" "looks like a YubiKey one-time" \
+    sudo -n "$P" "$POTP"
+carl sudo -n "$P" "$POTP" >"$T/out" 2>"$T/err"
+check "the OTP-shaped word is not echoed" sh -c \
+    "grep -q 'one-time' '$T/err' && ! grep -q '$POTP' '$T/err' '$T/out'"
+check "nor in the audit log" not sh -c "sqlite3 '$DB' 'SELECT * FROM audit' | grep -q hitjvrgdhnj"
+
 # Forms that cannot be decided exactly.
 nothing_ran "sudo VAR=value" "sudo VAR=value" sudo -n FOO=1 "$P"
 nothing_ran "sudo LD_PRELOAD=x" "sudo VAR=value" sudo -n LD_PRELOAD=/x "$P"
