@@ -169,6 +169,8 @@ refused "sudo -s is decided as \$SHELL (nologin: denied)" \
 SHELL_FOR=
 check "audit: sudo's -u '#0' id recorded as run by root" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'id'.*run_as=root\""
+check "audit: the authorize record of sudo -D /tmp id carries its cwd" sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize --json | grep -q 'cwd=/tmp'"
 
 # Only a root peer may ask for an authorization or write a session record:
 # the module run by nobody (uid 65534) is refused by the daemon.
