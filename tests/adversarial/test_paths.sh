@@ -85,7 +85,7 @@ swapped() {
 	    { notok "$name: approval failed"; return; }
 	"$@"
 	if wait_for test -s "$T/sw.rc" && [ "$(cat "$T/sw.rc")" = 77 ] &&
-	    grep -q "refused: .*\(changed since approval\|leads elsewhere\)" \
+	    grep -q "refused: .*\(changed since approval\|leads elsewhere\|not recorded\)" \
 	    "$T/sw.err" &&
 	    [ "$(sqlite3 "$T/state/gatekeeper.db" \
 	    "SELECT state FROM requests WHERE id = $id")" = refused ] &&
@@ -106,6 +106,14 @@ swap_src() { mv "$T/img/src" "$T/img/src.old" &&
 swapped "the directory glued to -d swapped for a symlink" \
     "mkfs.ext4 -q -F -d$T/img/src $T/img/disk3.img" "img/disk3.img'" swap_src
 check "that image was not formatted" not formatted "$T/img/disk3.img"
+
+# A request row without recorded identities (made by an older daemon)
+# is never run: there is nothing to compare the files with.
+no_ids() { sqlite3 "$T/state/gatekeeper.db" \
+    "UPDATE requests SET path_ids = NULL WHERE id = $id"; }
+swapped "a request without recorded path identities" \
+    "mkfs.ext4 -q -F $T/img/disk4.img" "img/disk4.img'" no_ids
+check "its image was not formatted" not formatted "$T/img/disk4.img"
 
 check "still serving" served
 check "the audit log verifies" "$T/bin/gk-audit" -s "$SOCK" verify
