@@ -139,7 +139,12 @@ cmd_explain(int argc, char **argv)
 
 	if (d.rule == NULL)
 		printf("deny: %s (default deny)\n", d.why);
-	else {
+	else if (d.action != d.rule->action) {
+		/* The rule matched, but its arguments are refused. */
+		printf("deny: rule %s at %s:%d matched (%s), but: %s\n",
+		    d.rule->label, d.rule->file, d.rule->line,
+		    gk_action_name(d.rule->action), d.why);
+	} else {
 		const struct gk_rule *r = d.rule;
 
 		if (r->action == GK_ACT_APPROVE)

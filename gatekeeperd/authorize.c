@@ -43,7 +43,8 @@ authorize_run_as(const struct gk_rule *r, const char *target, char *why,
 void
 authorize_allow(struct daemon *d, struct conn *c, int64_t uid,
     const char *user, const char *session, const char *command,
-    const struct gk_rule *r, const char *run_as, const char *exe)
+    const struct gk_rule *r, const char *run_as, const char *exe,
+    const char *cwd)
 {
 	struct gk_msg m;
 	char detail[600 + PATH_MAX];
@@ -51,6 +52,7 @@ authorize_allow(struct daemon *d, struct conn *c, int64_t uid,
 	snprintf(detail, sizeof(detail), RUNNER_MARK "rule=%s action=allow "
 	    "run_as=%s", r->label, run_as);
 	session_field(detail, sizeof(detail), "exe", exe, '_');
+	session_field(detail, sizeof(detail), "cwd", cwd, '_');
 	if (audit_event(d, "authorize", uid, user, 0, session, command,
 	    detail) != 0) {
 		conn_error(c, GK_E_INTERNAL, "cannot write the audit log");
@@ -135,7 +137,7 @@ request_go(struct daemon *d, int64_t id)
 			    "sudo/su is gone: cancelled", (long long)id);
 		goto out;
 	}
-	if ((why = changed_since(&row, &fd)) != NULL) {
+	if ((why = changed_since(d, &row, &fd)) != NULL) {
 		snprintf(extra, sizeof(extra), "why=%s", why);
 		if (end_state(d, &row, GK_ST_REFUSED, "exec-refused", extra) == 0)
 			request_end(d, id, GK_ST_REFUSED, NULL, why);

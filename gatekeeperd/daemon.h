@@ -160,6 +160,11 @@ int	audit_append(struct daemon *, const char *event, int64_t uid,
 int	audit_event(struct daemon *, const char *event, int64_t uid,
 	    const char *user, int64_t request, const char *session,
 	    const char *command, const char *detail);
+/* requests.path_ids (see gk_path_ids): set inside the open transaction;
+ * read back, GK_ERR_NOTFOUND when the row has none. */
+int	request_set_path_ids(struct daemon *, int64_t id, char *const *ids,
+	    size_t n);
+int	request_path_ids(struct daemon *, int64_t id, char ***ids, size_t *n);
 void	checkpoint_maybe(struct daemon *, int force);
 int	checkpoint_line(struct daemon *, char *out, size_t n);
 
@@ -227,7 +232,8 @@ int	authorize_run_as(const struct gk_rule *r, const char *target,
  * sudo or su executes), answered, not run. */
 void	authorize_allow(struct daemon *, struct conn *, int64_t uid,
 	    const char *user, const char *session, const char *command,
-	    const struct gk_rule *r, const char *run_as, const char *exe);
+	    const struct gk_rule *r, const char *run_as, const char *exe,
+	    const char *cwd);
 /* An approved request is due: the daemon runs it (exec_start), or, for
  * one made under authorize, it becomes "authorized" for its waiter. */
 void	request_go(struct daemon *, int64_t id);
@@ -335,9 +341,11 @@ void	notify_stop(struct daemon *);	/* terminates those still running */
 
 /* exec.c */
 void	exec_start(struct daemon *, int64_t id);
-/* What changed since approval (executable, cwd, path arguments), or NULL.
+/* What changed since approval (executable, cwd, path arguments and their
+ * identities, see gk_path_ids), or NULL.
  * *fdp is the opened executable or -1; the caller closes it. */
-const char *changed_since(const struct gk_reqrow *row, int *fdp);
+const char *changed_since(struct daemon *, const struct gk_reqrow *row,
+	    int *fdp);
 void	job_readable(struct daemon *, struct job *, int fd);
 void	jobs_reap(struct daemon *);
 int	hash_fd(int fd, uint8_t out[GK_DIGEST_LEN]);

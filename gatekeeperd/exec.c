@@ -145,12 +145,13 @@ program_check(const char *argv0, const char *exe, const char *secure_path,
 
 /* What changed since approval, or NULL when nothing did. */
 const char *
-changed_since(const struct gk_reqrow *row, int *fdp)
+changed_since(struct daemon *d, const struct gk_reqrow *row, int *fdp)
 {
 	static char why[600];
 	uint8_t hash[GK_DIGEST_LEN];
-	char canon[PATH_MAX], **paths;
-	size_t i, n;
+	char canon[PATH_MAX], **paths, **ids = NULL, **was = NULL;
+	size_t i, n, nwas = 0;
+	int proc;
 
 	why[0] = '\0';
 	if (exe_check(row->exe, fdp, hash, why, sizeof(why)) != 0)
@@ -160,8 +161,8 @@ changed_since(const struct gk_reqrow *row, int *fdp)
 		    row->exe);
 		return why;
 	}
-	if (gk_canon_path("/", row->cwd, canon, sizeof(canon)) != 0 ||
-	    strcmp(canon, row->cwd) != 0) {
+	if (gk_canon_path_proc("/", row->cwd, canon, sizeof(canon),
+	    &proc) != 0 || proc || strcmp(canon, row->cwd) != 0) {
 		snprintf(why, sizeof(why), "the working directory %s now leads "
 		    "elsewhere", row->cwd);
 		return why;
@@ -179,7 +180,32 @@ changed_since(const struct gk_reqrow *row, int *fdp)
 		else
 			snprintf(why, sizeof(why), "a NAME=VALUE argument now "
 			    "leads elsewhere than when it was approved");
+		gk_strv_free(paths, n);
+		return why;
 	}
+	/* The same names: are they still the same files (or still absent)?
+	 * A rename over one, or a file made where none was, would not show. */
+	if (request_path_ids(d, row->id, &was, &nwas) != 0 || nwas != n)
+		snprintf(why, sizeof(why), "the identities of the path arguments "
+		    "were not recorded with the request: ask again");
+	else if (gk_path_ids(paths, n, &ids) != 0)
+		snprintf(why, sizeof(why), "a path argument cannot be looked "
+		    "at: %s", strerror(errno));
+	else {
+		for (i = 0; i < n; i++)
+			if (strcmp(ids[i], was[i]) != 0)
+				break;
+		if (i < n && i + 1 < row->argc)
+			snprintf(why, sizeof(why), "argument %zu changed since "
+			    "approval: another file (or none) has its name now",
+			    i + 1);
+		else if (i < n)
+			snprintf(why, sizeof(why), "a path value of an argument "
+			    "changed since approval: another file (or none) has "
+			    "its name now");
+	}
+	gk_strv_free(ids, ids != NULL ? n : 0);
+	gk_strv_free(was, nwas);
 	gk_strv_free(paths, n);
 	return why[0] != '\0' ? why : NULL;
 }
@@ -392,7 +418,7 @@ exec_start(struct daemon *d, int64_t id)
 		return;
 	if (strcmp(row.state, GK_ST_APPROVED) != 0)
 		goto out;
-	if ((why = changed_since(&row, &exefd)) != NULL) {
+	if ((why = changed_since(d, &row, &exefd)) != NULL) {
 		refuse(d, &row, why);
 		goto out;
 	}

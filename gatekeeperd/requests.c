@@ -276,13 +276,14 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	unsigned long long dev = 0, ino = 0;
 	int have_id = 0;
 	char **argv = NULL, **groups = NULL, *command = NULL, user[64];
+	char **ids = NULL;
 	char ccwd[PATH_MAX], session[300], why[512], detail[600];
 	char hexd[65], fp[GK_FINGERPRINT_LEN + 1];
 	uint8_t digest[GK_DIGEST_LEN];
 	size_t argc = 0, ngroups = 0, i;
 	int64_t uid, id, now = time(NULL), expire;
 	gid_t gid;
-	int exefd = -1;
+	int exefd = -1, cwdproc = 0;
 
 	memset(&dec, 0, sizeof(dec));
 	if ((argv = gk_msg_strv(m, "arg", &argc)) == NULL || argc == 0 ||
@@ -354,7 +355,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	}
 	if ((command = gk_escape_argv(argc, argv)) == NULL)
 		goto oom;
-	if (gk_canon_path("/", cwd, ccwd, sizeof(ccwd)) != 0) {
+	if (gk_canon_path_proc("/", cwd, ccwd, sizeof(ccwd), &cwdproc) != 0) {
 		deny_run(d, c, uid, user, session, command, NULL,
 		    "the working directory cannot be resolved");
 		goto out;
@@ -385,8 +386,11 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	r = dec.rule;
 	switch (dec.action) {
 	case GK_ACT_DENY:
+		/* A rule that is not deny matched, but its arguments are
+		 * refused (dec.why says why). */
 		deny_run(d, c, uid, user, session, command, r,
-		    r != NULL ? "denied by policy" : dec.why);
+		    r != NULL && r->action == GK_ACT_DENY ? "denied by policy" :
+		    dec.why);
 		goto out;
 	case GK_ACT_LOCAL:
 		/* local means "as the requester, no privilege": under sudo or
@@ -410,6 +414,13 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	case GK_ACT_ALLOW:
 	case GK_ACT_APPROVE:
 		break;
+	}
+	/* The cwd as sent: the daemon resolved it in its own context. */
+	if (cwdproc) {
+		deny_run(d, c, uid, user, session, command, r, "the working "
+		    "directory goes through /proc, which leads elsewhere for "
+		    "gatekeeperd than for you: cd to the real directory");
+		goto out;
 	}
 	/* gk-shell asks with "pipeline" for a command in a pipeline or with
 	 * redirections: only a local one can be. */
@@ -467,7 +478,12 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	}
 	if (authorize && r->action == GK_ACT_ALLOW) {
 		authorize_allow(d, c, uid, user, session, command, r, run_as,
-		    dec.exe);
+		    dec.exe, ccwd);
+		goto out;
+	}
+	if (gk_path_ids(dec.paths, dec.npaths, &ids) != 0) {
+		deny_run(d, c, uid, user, session, command, r, "a path "
+		    "argument cannot be looked at");
 		goto out;
 	}
 
@@ -513,7 +529,8 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
 	}
 	nr.digest = digest;
 	nr.session = session;
-	if (request_insert(d, &nr) != 0)
+	if (request_insert(d, &nr) != 0 ||
+	    request_set_path_ids(d, id, ids, dec.npaths) != 0)
 		goto dbroll;
 	snprintf(detail, sizeof(detail), "%srule=%s action=%s need=%lld set=%s "
 	    "fingerprint=%s digest=%s state=%s", authorize ? "runner=pam " : "",
@@ -563,6 +580,7 @@ h_run(struct daemon *d, struct conn *c, struct gk_msg *m)
  oom:
 	conn_error(c, GK_E_INTERNAL, "out of memory");
  out:
+	gk_strv_free(ids, ids != NULL ? dec.npaths : 0);
 	gk_decision_free(&dec);
 	gk_strv_free(groups, ngroups);
 	free(command);

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "gk_err.h"
 #include "otp.h"
+#include "reqrow.h"
 #include "safefile.h"
 
 #define MAX_STMTS 96
@@ -99,6 +100,77 @@ static const char gov_schema_sql[] =
     "CREATE INDEX IF NOT EXISTS audit_event ON audit(event);"
     "CREATE INDEX IF NOT EXISTS audit_user ON audit(user);"
     "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);";
+
+/*
+ * A column added after the first schema: requests.path_ids, the
+ * identities of the path arguments (gk_path_ids) when the request was
+ * made. A request row of an older database has none (NULL).
+ */
+static int
+add_path_ids(struct daemon *d)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT path_ids FROM requests LIMIT 0",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return exec_sql(d, "ALTER TABLE requests ADD COLUMN path_ids BLOB");
+}
+
+static const char SQL_PATH_IDS_SET[] =
+    "UPDATE requests SET path_ids = ? WHERE id = ?";
+static const char SQL_PATH_IDS[] =
+    "SELECT path_ids FROM requests WHERE id = ?";
+
+int
+request_set_path_ids(struct daemon *d, int64_t id, char *const *ids, size_t n)
+{
+	sqlite3_stmt *st = stmt(d, SQL_PATH_IDS_SET);
+	struct gk_buf b;
+	int r = 0;
+
+	gk_buf_init(&b, 8 * 1024 * 1024);
+	if (gk_strlist_encode(&b, n, ids) != 0) {
+		gk_buf_free(&b);
+		return GK_ERR_ALLOC;
+	}
+	sqlite3_bind_blob(st, 1, b.data ? (const void *)b.data : "",
+	    (int)b.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1) {
+		dlog(d, LOG_ERR, "request %lld: path ids: %s", (long long)id,
+		    sqlite3_errmsg(d->db));
+		r = GK_ERR_DB;
+	}
+	sqlite3_reset(st);
+	gk_buf_free(&b);
+	return r;
+}
+
+int
+request_path_ids(struct daemon *d, int64_t id, char ***ids, size_t *n)
+{
+	sqlite3_stmt *st = stmt(d, SQL_PATH_IDS);
+	const void *p;
+	int r;
+
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = GK_ERR_NOTFOUND;
+	else if (sqlite3_column_type(st, 0) != SQLITE_BLOB)
+		r = GK_ERR_NOTFOUND;
+	else {
+		p = sqlite3_column_blob(st, 0);
+		r = gk_strlist_decode(p == NULL ? "" : p,
+		    (size_t)sqlite3_column_bytes(st, 0), ids, n);
+	}
+	sqlite3_reset(st);
+	return r;
+}
 
 static const char SQL_HEAD[] =
     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
@@ -332,7 +404,8 @@ store_open(struct daemon *d)
 	sqlite3_busy_timeout(d->db, 5000);
 	if (exec_sql(d, "PRAGMA journal_mode=WAL") != 0 ||
 	    exec_sql(d, "PRAGMA synchronous=FULL") != 0 ||
-	    exec_sql(d, gk_schema_sql) != 0 || exec_sql(d, gov_schema_sql) != 0)
+	    exec_sql(d, gk_schema_sql) != 0 || exec_sql(d, gov_schema_sql) != 0 ||
+	    add_path_ids(d) != 0)
 		return -1;
 	/* Prepared now, so that no error path is the first to prepare one
 	 * (stmt() stops the daemon when it cannot). */

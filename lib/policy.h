@@ -9,7 +9,12 @@
  * - deny when no rule matches, and deny when an argument cannot be judged
  *   (a path that cannot be canonicalised): fail closed;
  * - match name rules only against programs in the secure PATH, so a
- *   user's own ./id never matches `cmd id`.
+ *   user's own ./id never matches `cmd id`;
+ * - never allow or approve a command with an argument (or cwd) whose path
+ *   goes through procfs (its magic links lead where the kernel says for
+ *   the process that opens them, not where the daemon's readlink() says),
+ *   nor, unless the rule says `racy-paths`, one with an existing path
+ *   argument that a non-root user could swap before the command opens it.
  */
 #ifndef GK_POLICY_H
 #define GK_POLICY_H
@@ -66,6 +71,9 @@ struct gk_rule {
 	int		  reason;	/* a reason is required */
 	char		 *reason_match;	/* `reason-match REGEX` source, or NULL */
 	void		 *reason_re;	/* its compiled regex_t (POSIX ERE) */
+	int		  racy_paths;	/* `racy-paths`: path arguments in
+					   directories others can change
+					   are accepted (racy) */
 	struct gk_who	 *who;
 	size_t		  nwho;
 	char		**progs;
@@ -175,6 +183,8 @@ struct gk_decision {
 	char			**paths;	/* canonical forms of argv[1..] (allow,
 						   approve only), for the digest */
 	size_t			 npaths;
+	size_t			 viaproc;	/* an argument whose path goes
+						   through procfs (1-based), or 0 */
 	char			 why[512];	/* why no rule / why denied */
 };
 
@@ -214,8 +224,28 @@ int	gk_resolve_program(const char *argv0, const char *cwd,
  * Canonicalises path against cwd: made absolute, symlinks resolved for the
  * part that exists, then "." ".." and "//" folded lexically for the rest.
  * GK_ERR_LIMIT when longer than outlen, GK_ERR_SYSTEM on a symlink loop.
+ * procfs magic links (/proc/self/cwd, /proc/PID/root, /dev/fd/N) are read
+ * with readlink() in the caller's context: see gk_canon_path_proc.
  */
 int	gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen);
+
+/*
+ * gk_canon_path, and *viaproc set to 1 when the path goes through procfs:
+ * some component of it (or of a symlink followed) is looked up in a
+ * directory on a procfs mount (statfs PROC_SUPER_MAGIC, wherever it is
+ * mounted), as /proc/self/cwd/x, /proc/PID/root/..., /dev/fd/N and
+ * /dev/stdin are; else 0. /proc itself is not through procfs. The result
+ * is then only the caller's guess at where the path leads.
+ */
+int	gk_canon_path_proc(const char *cwd, const char *path, char *out,
+	    size_t outlen, int *viaproc);
+
+/*
+ * What is recorded of a canonical path at request time and compared at
+ * exec time: "DEV:INO" (decimal, of its lstat) or "-" when it does not
+ * exist. Returns 0, GK_ERR_LIMIT, or GK_ERR_SYSTEM for another failure.
+ */
+int	gk_path_id(const char *path, char *out, size_t outlen);
 
 /* Argument globs: fnmatch without FNM_PATHNAME ('*' matches '/'), with
  * "a|b" alternatives. Returns 1 on a match. */
@@ -225,10 +255,12 @@ int	gk_glob_arg(const char *pat, const char *s);
 int	gk_glob_path(const char *pat, const char *s);
 
 /*
- * The canonical forms (gk_canon_path against cwd) of argv[1..], then of
- * each NAME=VALUE argument's VALUE, in argument order: the path arguments
- * a request's digest covers and exec time checks again. Returns 0 with a
- * new array (free with gk_strv_free), or a GK_ERR_* with why set.
+ * The canonical forms (gk_canon_path against cwd) of argv[1..], then, in
+ * argument order, of each NAME=VALUE or --opt=VALUE argument's VALUE and
+ * of each -Xvalue word's path values (gk_short_values; none after "--"):
+ * the path arguments a request's digest covers and exec time checks
+ * again. Returns 0 with a new array (free with gk_strv_free), or a
+ * GK_ERR_* with why set: GK_ERR_UNSAFE when a path goes through procfs.
  */
 int	gk_canon_args(const char *cwd, size_t argc, char *const *argv,
 	    char ***paths, size_t *npaths, char *why, size_t whylen);
@@ -236,5 +268,15 @@ int	gk_canon_args(const char *cwd, size_t argc, char *const *argv,
 /* For an argument NAME=VALUE or --opt=VALUE (no '/' before the '='), the
  * VALUE, which `path` also tries as a path (dd's of=/dev/sda); else NULL. */
 const char	*gk_path_value(const char *arg);
+
+/*
+ * The path values of a short-option word -Xvalue (one dash, then not a
+ * dash): value (arg + 2) when it looks like a path (contains '/', or
+ * starts with '.' or '~'), and, since X may be a flag combined with
+ * others (tar -xzf/dev/sda), the first later suffix that starts with '/',
+ * '.' or '~' after option letters only. Fills v (pointers into arg) and
+ * returns how many (0 to 2).
+ */
+size_t	gk_short_values(const char *arg, const char *v[2]);
 
 #endif

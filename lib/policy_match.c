@@ -2,6 +2,7 @@
  * Policy matcher. MUST (beyond policy.h): judge paths by their canonical
  * form only, and deny when a path cannot be canonicalised.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <grp.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "gk_err.h"
@@ -42,13 +45,38 @@ gk_rule_reason_ok(const struct gk_rule *r, const char *reason)
 	return regexec(r->reason_re, reason, 0, NULL, 0) == 0;
 }
 
-int
-gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
+/* The file system last asked about: one statfs per file system crossed. */
+struct fs_memo {
+	dev_t	dev;
+	int	known, proc;
+};
+
+/* Is dir (a directory, st its lstat) on a procfs mount? -1 on error. */
+static int
+on_procfs(const char *dir, const struct stat *st, struct fs_memo *m)
+{
+	struct statfs sf;
+
+	if (m->known && m->dev == st->st_dev)
+		return m->proc;
+	if (statfs(dir, &sf) == -1)
+		return -1;
+	m->known = 1;
+	m->dev = st->st_dev;
+	m->proc = sf.f_type == PROC_SUPER_MAGIC;
+	return m->proc;
+}
+
+/* gk_canon_path; with viaproc, also whether the path goes through procfs. */
+static int
+canon(const char *cwd, const char *path, char *out, size_t outlen,
+    int *viaproc)
 {
 	char todo[2 * PATH_MAX + 2], link[PATH_MAX], res[PATH_MAX];
 	size_t rlen = 0, tpos = 0, clen, tl, pl;
-	int exists = 1, nlinks = 0;
-	struct stat st;
+	int exists = 1, nlinks = 0, r;
+	struct stat st, dir;	/* dir: the directory res names */
+	struct fs_memo memo = { 0, 0, 0 };
 	ssize_t ll;
 
 	if (path[0] != '/' && (cwd == NULL || cwd[0] != '/'))
@@ -62,6 +90,11 @@ gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
 	    (int)sizeof(todo))
 		return GK_ERR_LIMIT;
 	res[0] = '\0';
+	if (viaproc != NULL) {
+		*viaproc = 0;
+		if (lstat("/", &dir) == -1)
+			return GK_ERR_SYSTEM;
+	}
 	for (;;) {
 		const char *c;
 
@@ -82,8 +115,19 @@ gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
 			res[rlen] = '\0';
 			/* Back in a directory that exists: resolve again, as
 			 * the path would once the missing parts are created. */
-			exists = rlen == 0 || lstat(res, &st) == 0;
+			exists = lstat(rlen == 0 ? "/" : res, &st) == 0;
+			if (exists)
+				dir = st;
 			continue;
+		}
+		/* A name looked up in a procfs directory: the kernel decides
+		 * where it leads, for whoever opens it. */
+		if (viaproc != NULL && exists && !*viaproc) {
+			res[rlen] = '\0';
+			if ((r = on_procfs(rlen == 0 ? "/" : res, &dir,
+			    &memo)) == -1)
+				return GK_ERR_SYSTEM;
+			*viaproc = r;
 		}
 		if (rlen + 1 + clen >= sizeof(res) || rlen + 1 + clen >= outlen)
 			return GK_ERR_LIMIT;
@@ -110,11 +154,16 @@ gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
 				todo[ll] = '/';
 				tpos = 0;
 				res[rlen] = '\0';	/* drop the link's name */
-				if (link[0] == '/')
+				if (link[0] == '/') {
 					rlen = 0;
+					if (viaproc != NULL &&
+					    lstat("/", &dir) == -1)
+						return GK_ERR_SYSTEM;
+				}
 				res[rlen] = '\0';
 				continue;
 			}
+			dir = st;
 		}
 		rlen += 1 + clen;
 	}
@@ -131,7 +180,62 @@ gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
 }
 
 int
-gk_glob_arg(const char *pat, const char *s)
+gk_canon_path(const char *cwd, const char *path, char *out, size_t outlen)
+{
+	return canon(cwd, path, out, outlen, NULL);
+}
+
+int
+gk_canon_path_proc(const char *cwd, const char *path, char *out,
+    size_t outlen, int *viaproc)
+{
+	return canon(cwd, path, out, outlen, viaproc);
+}
+
+int
+gk_path_id(const char *path, char *out, size_t outlen)
+{
+	struct stat st;
+	int n;
+
+	if (lstat(path, &st) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return GK_ERR_SYSTEM;
+		n = snprintf(out, outlen, "-");
+	} else
+		n = snprintf(out, outlen, "%llu:%llu",
+		    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	return n < 0 || (size_t)n >= outlen ? GK_ERR_LIMIT : 0;
+}
+
+/*
+ * An abbreviated GNU long option: when alt names an option literally
+ * ("--commandprofile*", "--config=*") and s is a prefix of that name of at
+ * least 3 characters after the dashes, possibly with "=VALUE", does the
+ * full option with the same value match alt?
+ */
+static int
+abbrev_match(const char *alt, const char *s)
+{
+	char full[1024];
+	size_t nlen = 0, slen;
+
+	if (strncmp(alt, "--", 2) != 0 || strncmp(s, "--", 2) != 0)
+		return 0;
+	while (isalnum((unsigned char)alt[2 + nlen]) || alt[2 + nlen] == '-' ||
+	    alt[2 + nlen] == '_')
+		nlen++;
+	slen = strcspn(s + 2, "=");
+	if (slen < 3 || slen >= nlen || strncmp(alt + 2, s + 2, slen) != 0 ||
+	    snprintf(full, sizeof(full), "--%.*s%s", (int)nlen, alt + 2,
+	    s + 2 + slen) >= (int)sizeof(full))
+		return 0;
+	return fnmatch(alt, full, 0) == 0;
+}
+
+/* gk_glob_arg; with abbrev, abbreviated long options match too. */
+static int
+glob_arg(const char *pat, const char *s, int abbrev)
 {
 	char buf[1024], *alt;
 	const char *p = pat, *start = pat;
@@ -151,7 +255,7 @@ gk_glob_arg(const char *pat, const char *s)
 			return 0;
 		memcpy(alt, start, n);
 		alt[n] = '\0';
-		m = fnmatch(alt, s, 0) == 0;
+		m = fnmatch(alt, s, 0) == 0 || (abbrev && abbrev_match(alt, s));
 		if (alt != buf)
 			free(alt);
 		if (m)
@@ -160,6 +264,12 @@ gk_glob_arg(const char *pat, const char *s)
 			return 0;
 		start = p + 1;
 	}
+}
+
+int
+gk_glob_arg(const char *pat, const char *s)
+{
+	return glob_arg(pat, s, 0);
 }
 
 /* Matches one [...] class at *pp against c; advances *pp past it. Returns
@@ -278,6 +388,43 @@ gk_path_value(const char *arg)
 	if (eq == NULL || eq == arg || memchr(arg, '/', (size_t)(eq - arg)) != NULL)
 		return NULL;
 	return eq + 1;
+}
+
+static int
+pathlike(const char *v)
+{
+	return strchr(v, '/') != NULL || v[0] == '.' || v[0] == '~';
+}
+
+size_t
+gk_short_values(const char *arg, const char *v[2])
+{
+	const char *p;
+	size_t n = 0;
+
+	if (arg[0] != '-' || arg[1] == '-' || arg[1] == '\0' || arg[2] == '\0')
+		return 0;
+	if (pathlike(arg + 2))
+		v[n++] = arg + 2;
+	for (p = arg + 2; isalnum((unsigned char)p[-1]) && *p != '\0'; p++)
+		if (p > arg + 2 && (*p == '/' || *p == '.' || *p == '~')) {
+			v[n++] = p;
+			break;
+		}
+	return n;
+}
+
+/* The path values of argv[i] (opts: no "--" seen before it) into v. */
+static size_t
+arg_values(const char *arg, int opts, const char *v[3])
+{
+	size_t n = 0;
+
+	if ((v[0] = gk_path_value(arg)) != NULL)
+		n++;
+	if (opts)
+		n += gk_short_values(arg, v + n);
+	return n;
 }
 
 /*
@@ -460,7 +607,8 @@ prog_matches(const struct gk_rule *r, const char *argv0, const char *exe,
 
 /* Positional globs: pattern "**" takes any number of arguments. */
 static int
-args_match(char *const *pats, size_t np, char *const *args, size_t na)
+args_match(char *const *pats, size_t np, char *const *args, size_t na,
+    int abbrev)
 {
 	unsigned char small[256], *row;
 	size_t i, j;
@@ -479,7 +627,8 @@ args_match(char *const *pats, size_t np, char *const *args, size_t na)
 			continue;
 		}
 		for (j = na; j > 0; j--)
-			row[j] = row[j - 1] && gk_glob_arg(pats[i], args[j - 1]);
+			row[j] = row[j - 1] && glob_arg(pats[i], args[j - 1],
+			    abbrev);
 		row[0] = 0;
 	}
 	m = row[na];
@@ -488,41 +637,56 @@ args_match(char *const *pats, size_t np, char *const *args, size_t na)
 	return m;
 }
 
-int
-gk_canon_args(const char *cwd, size_t argc, char *const *argv, char ***out,
-    size_t *nout, char *why, size_t whylen)
+/* gk_canon_args, tolerating procfs: *viaproc is the first argument
+ * (1-based) with a path through procfs, or 0. */
+static int
+canon_args_ex(const char *cwd, size_t argc, char *const *argv, char ***out,
+    size_t *nout, size_t *viaproc, char *why, size_t whylen)
 {
 	char buf[PATH_MAX], **paths;
-	const char *v;
-	size_t i, k, n = 0;
-	int r;
+	const char *v[3];
+	size_t i, j, k, nv, n = 0;
+	int r, opts, proc;
 
 	*out = NULL;
 	*nout = 0;
-	for (i = 1; i < argc; i++)
-		n += 1 + (gk_path_value(argv[i]) != NULL);
+	*viaproc = 0;
+	for (i = 1, opts = 1; i < argc; i++) {
+		n += 1 + arg_values(argv[i], opts, v);
+		if (strcmp(argv[i], "--") == 0)
+			opts = 0;
+	}
 	if ((paths = calloc(n + 1, sizeof(char *))) == NULL)
 		return GK_ERR_ALLOC;
 	n = 0;
 	for (k = 0; k < 2; k++) {
-		for (i = 1; i < argc; i++) {
-			v = k == 0 ? argv[i] : gk_path_value(argv[i]);
-			if (v == NULL)
-				continue;
-			if ((r = gk_canon_path(cwd, v, buf, sizeof(buf))) != 0) {
-				snprintf(why, whylen,
-				    "argument %zu cannot be judged as a path: %s",
-				    i, r == GK_ERR_LIMIT ? "too long" :
-				    r == GK_ERR_SYSTEM ? strerror(errno) :
-				    gk_strerror(r));
-				gk_strv_free(paths, n);
-				return r;
+		for (i = 1, opts = 1; i < argc; i++) {
+			if (k == 0) {
+				v[0] = argv[i];
+				nv = 1;
+			} else
+				nv = arg_values(argv[i], opts, v);
+			if (strcmp(argv[i], "--") == 0)
+				opts = 0;
+			for (j = 0; j < nv; j++) {
+				if ((r = canon(cwd, v[j], buf, sizeof(buf),
+				    &proc)) != 0) {
+					snprintf(why, whylen, "argument %zu "
+					    "cannot be judged as a path: %s", i,
+					    r == GK_ERR_LIMIT ? "too long" :
+					    r == GK_ERR_SYSTEM ?
+					    strerror(errno) : gk_strerror(r));
+					gk_strv_free(paths, n);
+					return r;
+				}
+				if (proc && *viaproc == 0)
+					*viaproc = i;
+				if ((paths[n] = strdup(buf)) == NULL) {
+					gk_strv_free(paths, n);
+					return GK_ERR_ALLOC;
+				}
+				n++;
 			}
-			if ((paths[n] = strdup(buf)) == NULL) {
-				gk_strv_free(paths, n);
-				return GK_ERR_ALLOC;
-			}
-			n++;
 		}
 	}
 	*out = paths;
@@ -530,11 +694,84 @@ gk_canon_args(const char *cwd, size_t argc, char *const *argv, char ***out,
 	return 0;
 }
 
+static void
+procfs_why(char *why, size_t whylen, size_t arg)
+{
+	if (arg == 0)
+		snprintf(why, whylen, "the working directory goes through "
+		    "/proc, which leads elsewhere for gatekeeperd than for "
+		    "you: cd to the real directory");
+	else
+		snprintf(why, whylen, "argument %zu goes through /proc or "
+		    "/dev/fd, which leads elsewhere for gatekeeperd than for "
+		    "you: name the file by its real path", arg);
+}
+
+int
+gk_canon_args(const char *cwd, size_t argc, char *const *argv, char ***out,
+    size_t *nout, char *why, size_t whylen)
+{
+	size_t viaproc;
+	int r;
+
+	if ((r = canon_args_ex(cwd, argc, argv, out, nout, &viaproc, why,
+	    whylen)) != 0)
+		return r;
+	if (viaproc != 0) {
+		procfs_why(why, whylen, viaproc);
+		gk_strv_free(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return GK_ERR_UNSAFE;
+	}
+	return 0;
+}
+
 static int
 canon_args(const struct gk_query *q, struct gk_decision *d)
 {
-	return gk_canon_args(q->cwd, q->argc, q->argv, &d->paths, &d->npaths,
-	    d->why, sizeof(d->why));
+	return canon_args_ex(q->cwd, q->argc, q->argv, &d->paths, &d->npaths,
+	    &d->viaproc, d->why, sizeof(d->why));
+}
+
+/*
+ * Could a non-root user swap the existing canonical path, or a directory
+ * above it, before the command opens it? Yes when a directory above it
+ * is not root's, or is group- or other-writable, unless it is a sticky
+ * directory of root's and the next component is root's too (as in /tmp:
+ * no one else may rename root's entry there). Returns 1 with the
+ * directory in dir, 0 when not (or the path does not exist).
+ */
+static int
+path_racy(const char *path, char *dir, size_t dirlen)
+{
+	char cur[PATH_MAX], nxt[PATH_MAX];
+	struct stat st, nst;
+	size_t len = strlen(path), d = 0, nx;
+
+	if (len >= sizeof(cur) || path[0] != '/' || len == 1 ||
+	    lstat(path, &st) == -1)
+		return 0;
+	/* path[0..d) is a directory above path ("/" when d is 0); its
+	 * next component ends at nx. */
+	for (d = 0; d < len; d = nx) {
+		nx = d + 1 + strcspn(path + d + 1, "/");
+		memcpy(cur, path, d == 0 ? 1 : d);
+		cur[d == 0 ? 1 : d] = '\0';
+		memcpy(nxt, path, nx);
+		nxt[nx] = '\0';
+		if (lstat(cur, &st) == -1 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != 0)
+			goto racy;
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    (!(st.st_mode & S_ISVTX) || lstat(nxt, &nst) == -1 ||
+		    nst.st_uid != 0))
+			goto racy;
+	}
+	return 0;
+ racy:
+	snprintf(dir, dirlen, "%s", cur);
+	return 1;
 }
 
 /* Does some path argument match one of m's globs? An argument that starts
@@ -564,23 +801,86 @@ path_holds(const struct gk_match *m, const struct gk_query *q,
 	return 0;
 }
 
+/* Deny and approve rules catch an option's GNU abbreviations (what the
+ * program would take for it); allow and local rules only what they say. */
 static int
-match_holds(const struct gk_match *m, const struct gk_query *q,
-    const struct gk_decision *d)
+match_holds(const struct gk_rule *r, const struct gk_match *m,
+    const struct gk_query *q, const struct gk_decision *d)
 {
+	int abbrev = r->action == GK_ACT_DENY || r->action == GK_ACT_APPROVE;
 	size_t i, j;
 
 	switch (m->kind) {
 	case GK_MATCH_ARGS:
-		return args_match(m->pats, m->npats, q->argv + 1, q->argc - 1);
+		return args_match(m->pats, m->npats, q->argv + 1, q->argc - 1,
+		    abbrev);
 	case GK_MATCH_ARG:
 		for (i = 1; i < q->argc; i++)
 			for (j = 0; j < m->npats; j++)
-				if (gk_glob_arg(m->pats[j], q->argv[i]))
+				if (glob_arg(m->pats[j], q->argv[i], abbrev))
 					return 1;
 		return 0;
 	case GK_MATCH_PATH:
 		return path_holds(m, q, d);
+	}
+	return 0;
+}
+
+/* The argument (1-based) that canonical path k of d stands for. */
+static size_t
+path_arg(const struct gk_query *q, size_t k)
+{
+	const char *v[3];
+	size_t i, nv;
+	int opts = 1;
+
+	if (k < q->argc - 1)
+		return k + 1;
+	k -= q->argc - 1;
+	for (i = 1; i < q->argc; i++) {
+		nv = arg_values(q->argv[i], opts, v);
+		if (strcmp(q->argv[i], "--") == 0)
+			opts = 0;
+		if (k < nv)
+			return i;
+		k -= nv;
+	}
+	return 0;
+}
+
+/*
+ * What an allow or approve decision must not let through, with why: a
+ * cwd or an argument through procfs; unless the rule says racy-paths, an
+ * existing path argument that someone but root could swap between the
+ * checks and the command's own open(). Returns 1 when refused.
+ */
+static int
+paths_refused(const struct gk_query *q, struct gk_decision *d)
+{
+	char canonp[PATH_MAX], dir[PATH_MAX];
+	size_t k, a;
+	int proc;
+
+	if (gk_canon_path_proc("/", q->cwd, canonp, sizeof(canonp),
+	    &proc) != 0) {
+		snprintf(d->why, sizeof(d->why), "the working directory "
+		    "cannot be resolved");
+		return 1;
+	}
+	if (proc || d->viaproc != 0) {
+		procfs_why(d->why, sizeof(d->why), proc ? 0 : d->viaproc);
+		return 1;
+	}
+	if (d->rule != NULL && d->rule->racy_paths)
+		return 0;
+	for (k = 0; k < d->npaths; k++) {
+		if (!path_racy(d->paths[k], dir, sizeof(dir)))
+			continue;
+		a = path_arg(q, k);
+		snprintf(d->why, sizeof(d->why), "argument %zu (%.200s) is in a "
+		    "directory other users can change (%.200s): copy it somewhere "
+		    "root-owned", a, d->paths[k], dir);
+		return 1;
 	}
 	return 0;
 }
@@ -641,7 +941,7 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 					goto fail;
 				return 0;
 			}
-			if (!match_holds(&rule->matches[j], q, d))
+			if (!match_holds(rule, &rule->matches[j], q, d))
 				break;
 		}
 		if (j < rule->nmatches)
@@ -660,6 +960,9 @@ gk_policy_decide(const struct gk_policy *p, const struct gk_query *q,
 			goto fail;
 		return 0;
 	}
+	if ((d->action == GK_ACT_ALLOW || d->action == GK_ACT_APPROVE) &&
+	    paths_refused(q, d))
+		d->action = GK_ACT_DENY;
 	return 0;
  fail:
 	/* An error leaves nothing to free, as policy.h says. */

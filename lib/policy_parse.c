@@ -696,6 +696,18 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 			}
 			r.reason = 1;
 			i++;
+		} else if (is_kw(w, "racy-paths")) {
+			if (r.racy_paths) {
+				perr(errs, file, l->lineno, "racy-paths given twice");
+				goto fail;
+			}
+			if (r.action != GK_ACT_ALLOW && r.action != GK_ACT_APPROVE) {
+				perr(errs, file, l->lineno, "racy-paths only makes "
+				    "sense with allow or approve");
+				goto fail;
+			}
+			r.racy_paths = 1;
+			i++;
 		} else if (is_kw(w, "for")) {
 			if (have_for) {
 				perr(errs, file, l->lineno, "for given twice");
@@ -707,8 +719,8 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 				goto fail;
 		} else {
 			perr(errs, file, l->lineno, "unknown word \"%s\" (expected name, "
-			    "as, delay, expire, reason, reason-match, for or cmd)",
-			    w->s);
+			    "as, delay, expire, reason, reason-match, racy-paths, "
+			    "for or cmd)", w->s);
 			goto fail;
 		}
 	}
@@ -721,7 +733,8 @@ parse_rule(struct gk_policy *p, const struct line *l, const char *file,
 		if (is_kw(&l->w[i], "for") || is_kw(&l->w[i], "name") ||
 		    is_kw(&l->w[i], "as") || is_kw(&l->w[i], "delay") ||
 		    is_kw(&l->w[i], "expire") || is_kw(&l->w[i], "reason") ||
-		    is_kw(&l->w[i], "reason-match") || is_kw(&l->w[i], "cmd")) {
+		    is_kw(&l->w[i], "reason-match") ||
+		    is_kw(&l->w[i], "racy-paths") || is_kw(&l->w[i], "cmd")) {
 			perr(errs, file, l->lineno, "%s must come before cmd "
 			    "(quote it to name a program called %s)", l->w[i].s,
 			    l->w[i].s);

@@ -204,3 +204,24 @@ gk_reqrow_fields(const struct gk_reqrow *r, struct gk_request_fields *f)
 	f->created = r->created;
 	f->expires = r->expires;
 }
+
+int
+gk_path_ids(char *const *paths, size_t n, char ***idsp)
+{
+	char one[64], **ids;
+	size_t i;
+	int r;
+
+	*idsp = NULL;
+	if ((ids = calloc(n + 1, sizeof(*ids))) == NULL)
+		return GK_ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		if ((r = gk_path_id(paths[i], one, sizeof(one))) != 0 ||
+		    (ids[i] = strdup(one)) == NULL) {
+			gk_strv_free(ids, i);
+			return r != 0 ? r : GK_ERR_ALLOC;
+		}
+	}
+	*idsp = ids;
+	return 0;
+}

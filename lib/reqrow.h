@@ -64,6 +64,15 @@ void	gk_reqrow_free(struct gk_reqrow *r);
 /* The digest fields of r (pointing into r). */
 void	gk_reqrow_fields(const struct gk_reqrow *r, struct gk_request_fields *f);
 
+/*
+ * The identity of each canonical path argument (gk_path_id: "DEV:INO" or
+ * "-"), as a new list (free with gk_strv_free): recorded in the column
+ * requests.path_ids (not in the digest) when a request is made, and
+ * compared before it runs or is authorized. GK_ERR_SYSTEM when a path
+ * cannot be looked at.
+ */
+int	gk_path_ids(char *const *paths, size_t n, char ***ids);
+
 /* Canonical string lists as stored in BLOB columns. */
 int	gk_strlist_encode(struct gk_buf *b, size_t n, char *const *v);
 int	gk_strlist_decode(const void *p, size_t len, char ***v, size_t *n);

@@ -98,6 +98,9 @@ approve disk-format       | /usr/sbin/mkfs.xfs -f /dev/nvme0n1
 approve disk-format       | mkfs -t ext4 /dev/sdb1
 approve disk-format       | mke2fs -F /dev/sdb
 approve disk-format       | mkswap /dev/sda2
+deny    disk-format       | mkfs.ext4 /proc/self/cwd/disk.img
+deny    disk-format       | mkfs.ext4 /dev/stdin
+deny    disk-format       | mkfs.ext4 -F -d/proc/self/root/etc /dev/sdb
 deny    -                 | /tmp/mkfs.ext4 /dev/sdb
 approve disk-wipe         | wipefs -a /dev/sdb
 approve disk-wipe         | blkdiscard /dev/sdb
@@ -136,6 +139,10 @@ approve lvm-shell-remove  | lvm lvremove vg0/data
 allow   lvm-report        | lvs
 allow   lvm-report        | vgs -o +vg_free
 deny    lvm-config        | lvs --config log{file="/srv/x"}
+deny    lvm-config        | lvs --command X
+deny    lvm-config        | lvs --commandp=X
+deny    lvm-config        | vgs --conf log{file="/srv/x"}
+deny    lvm-config        | pvs --metadatap x
 approve zfs-destroy       | zfs destroy -r tank/mail
 approve zfs-destroy       | zfs destroy tank/mail@monday
 approve zfs-destroy       | zpool destroy tank
@@ -176,6 +183,8 @@ approve backup-delete     | truncate -s 0 /backup/db.dump
 approve backup-delete     | dd if=/dev/zero of=/backup/db.dump
 approve backup-delete     | rsync -a --delete empty/ /srv/backup/
 approve backup-delete     | rm -r bk-link/old
+approve backup-delete     | mv -t/srv/backup x
+approve backup-delete     | cp -t/backup/daily x
 approve find-delete       | find /var/backups -delete
 approve find-delete       | find /home/alice -name *.tmp -delete
 deny    find-exec         | find /var/backups -exec rm {} +
@@ -210,6 +219,7 @@ deny    shell-escapes     | vi /etc/fstab
 local   read-system       | df -h
 local   read-system       | lsblk -f
 local   read-files        | cat /etc/fstab
+local   read-files        | cat /proc/self/status
 local   read-files        | grep -r error /var/log
 deny    -                 | systemctl restart nginx
 TABLE

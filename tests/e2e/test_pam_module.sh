@@ -218,6 +218,8 @@ check "the message does not echo it" sh -c \
     "grep -q 'one-time password' '$T/potp.out' && ! grep -q '$POTP' '$T/potp.out'"
 check "and it never reached the daemon" not sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' | grep -qi 'hitjvrgdhnj'"
+check "audit: the authorize record of su -l carries its cwd (root's home)" sh -c \
+    "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize --json | grep \"'-bash' '-c' 'id'\" | grep -q 'cwd=/root'"
 check "audit: su -l -c id recorded as '-bash' '-c' 'id'" sh -c \
     "'$T/bin/gk-audit' --db '$T/state/gatekeeper.db' --event authorize | grep -q \"'-bash' '-c' 'id'\""
 

@@ -154,15 +154,26 @@ check "the ssh source address is in the audit log" sh -c \
 check "every command carries the shell's session id" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --json --user 20001 --event local | grep -q 'session-claimed=sh-'"
 
-# Expansion happens before policy: approvers see the expanded argv.
-truncate -s 8M "$W/disk1.img"
-chown 20001 "$W/disk1.img"
+# Expansion happens before policy: approvers see the expanded argv. (The
+# images live in a root-owned directory: in the user's own, the daemon
+# refuses a formatting, since the user could swap the file for a link
+# before mkfs opens it.)
+IMG=$T/img
+mkdir -p "$IMG"
+chmod 0755 "$IMG"
+truncate -s 8M "$W/disk0.img"
+(cd "$W" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "mkfs.ext4 -q -F disk0.img" \
+    >/dev/null 2>"$T/m0.err")
+check "mkfs of an image in the user's own directory is refused up front" \
+    grep -q "in a directory other users can change" "$T/m0.err"
+truncate -s 8M "$IMG/disk1.img"
+chown 20001 "$IMG/disk1.img"
 (cd "$W" && as 20001 env HOME="$T/home/u1" "$T/bin/gk-shell" -s "$SOCK" \
-    -c "mkfs.ext4 -q -F ~/../../w/disk*.img" >"$T/m.out" 2>"$T/m.err";
+    -c "mkfs.ext4 -q -F ~/../../img/disk*.img" >"$T/m.out" 2>"$T/m.err";
     echo $? >"$T/m.rc") &
 check "the request is pending" wait_for listed disk1.img
 RM=$(request_id disk1.img)
-check "approvers see the glob and ~ expanded" listed "$T/home/u1/../../w/disk1.img"
+check "approvers see the glob and ~ expanded" listed "$T/home/u1/../../img/disk1.img"
 check "the shell printed the request number as a word" \
     wait_for grep -q "request $RM needs 2 approvals from ops (alice, bob)" "$T/m.err"
 check "and its fingerprint" grep -q "fingerprint [0-9A-Za-z]" "$T/m.err"
@@ -178,12 +189,12 @@ check "the waiting shell shows the approval" \
     wait_for grep -q "approved by alice (1 of 2)" "$T/m.err"
 check "bob approves" decide_q bob 20003 approve "$RM"
 check "the shell's status is mkfs's" wait_for grep -qx 0 "$T/m.rc"
-check "the image is formatted" formatted "$W/disk1.img"
+check "the image is formatted" formatted "$IMG/disk1.img"
 gsh "gk wait $RM"
 check "gk wait on a finished request gives its status" test "$rc" = 0
 
-truncate -s 8M "$W/disk2.img"
-(cd "$W" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "mkfs.ext4 -q -F disk2.img" \
+truncate -s 8M "$IMG/disk2.img"
+(cd "$IMG" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "mkfs.ext4 -q -F disk2.img" \
     >/dev/null 2>"$T/c.err"; echo $? >"$T/c.rc") &
 check "a second request is pending" wait_for listed disk2.img
 RC2=$(request_id disk2.img)
@@ -195,7 +206,7 @@ check "gk cancel cancels it" out_is "request $RC2 cancelled"
 check "the requester's shell says so and exits 130" \
     sh -c "wait_for() { i=0; while ! \"\$@\"; do i=\$((i+1)); [ \$i -gt 100 ] && return 1; sleep 0.05; done; }; wait_for grep -qx 130 $T/c.rc && grep -q 'was cancelled' $T/c.err"
 check "gk wait in a third shell ends too" wait_for grep -qx 130 "$T/w.rc"
-check "the image was not touched" not formatted "$W/disk2.img"
+check "the image was not touched" not formatted "$IMG/disk2.img"
 gsh "gk cancel $RC2"
 check "cancelling it again is refused" test "$rc" = 77
 gsh "gk show abc"

@@ -114,20 +114,25 @@ check "both were decided by policy and audited" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --json --event local --user carl | grep -q \"'scp' '-t'\" &&
      '$T/bin/gk-audit' -s '$SOCK' --json --event local --user carl | grep -q sftp-server"
 
-# A destructive command over ssh: it waits, two approvals, it runs.
-truncate -s 8M "$W/disk.img"
-chown 20001 "$W/disk.img"
-(s carl "mkfs.ext4 -q -F ~/disk.img" </dev/null >"$T/m.out" 2>"$T/m.err";
+# A destructive command over ssh: it waits, two approvals, it runs. The
+# image is in a root-owned directory (in carl's home it is refused: he
+# could swap it for a link before mkfs opens it).
+IMG=$T/img
+mkdir -p "$IMG"
+chmod 0755 "$IMG"
+truncate -s 8M "$IMG/disk.img"
+chown 20001 "$IMG/disk.img"
+(s carl "mkfs.ext4 -q -F $IMG/disk.img" </dev/null >"$T/m.out" 2>"$T/m.err";
     echo $? >"$T/m.rc") &
-check "the request is pending" wait_for listed "$W/disk.img"
-RM=$(request_id "$W/disk.img")
+check "the request is pending" wait_for listed "$IMG/disk.img"
+RM=$(request_id "$IMG/disk.img")
 check "the ssh client sees the request number and fingerprint" \
     wait_for grep -q "request $RM needs 2 approvals" "$T/m.err"
-check "nothing ran yet" not formatted "$W/disk.img"
+check "nothing ran yet" not formatted "$IMG/disk.img"
 check "alice approves" decide_q alice 20002 approve "$RM"
 check "bob approves" decide_q bob 20003 approve "$RM"
 check "ssh exits 0 once mkfs ran" wait_for grep -qx 0 "$T/m.rc"
-check "the image is formatted" formatted "$W/disk.img"
+check "the image is formatted" formatted "$IMG/disk.img"
 check "the ssh source address is in the request's audit records" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --json --request $RM | grep -q 'ssh-claimed=127.0.0.1,'"
 
@@ -162,13 +167,13 @@ wait_for seen_n '^after$' 2
 type_line 'echo "multi\n' '^> '
 type_line 'line"\n' '^line$'
 # Ctrl-C while a request waits: cancel it; then leave one pending.
-truncate -s 8M "$W/disk2.img"
-chown 20001 "$W/disk2.img"
-type_line 'mkfs.ext4 -q -F ~/disk2.img\n' 'waiting; approvers run'
+truncate -s 8M "$IMG/disk2.img"
+chown 20001 "$IMG/disk2.img"
+type_line "mkfs.ext4 -q -F $IMG/disk2.img\\n" 'waiting; approvers run'
 printf '\003' >&3
 check "Ctrl-C while waiting asks what to do" wait_for seen '\[c\]ancel it, \[l\]eave it pending'
 type_line 'c\n' 'was cancelled; nothing was run'
-printf 'mkfs.ext4 -q -F ~/disk2.img\n' >&3
+printf 'mkfs.ext4 -q -F %s/disk2.img\n' "$IMG" >&3
 wait_for seen_n 'waiting; approvers run' 2
 printf '\003' >&3
 wait_for seen_n 'is waiting for approvals. \[c\]ancel it' 2
@@ -195,7 +200,7 @@ check "exit N ends the session with N" test "$rc" = 5
 check "the cancelled request is cancelled" sh -c \
     "'$T/bin/gk-audit' -s '$SOCK' --event cancel | grep -q disk2.img"
 check "the one left pending is still pending" listed disk2.img
-check "and the image was never formatted" not formatted "$W/disk2.img"
+check "and the image was never formatted" not formatted "$IMG/disk2.img"
 check "the history file is 0600 and the user's" \
     test "$(stat -c %a:%u "$W/.gk_history" 2>/dev/null)" = 600:20001
 check "it holds the lines typed" grep -qx "echo first" "$W/.gk_history"

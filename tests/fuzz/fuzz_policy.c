@@ -1,6 +1,8 @@
 /*
  * Fuzz target: the policy parser, then the matcher on a fixed set of
- * commands against whatever policy parsed.
+ * commands against whatever policy parsed (among them paths through
+ * procfs, paths glued to short options, abbreviated long options and
+ * existing paths in /tmp for the racy-paths check).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,11 +15,16 @@
 int
 gk_fuzz_one(const uint8_t *data, size_t len)
 {
-	static char *const cmds[][5] = {
+	static char *const cmds[][6] = {
 		{ "mkfs.ext4", "/dev/sda", NULL },
 		{ "rm", "-rf", "/srv/data/../backup/x", NULL },
 		{ "zfs", "destroy", "tank/a", "x=/dev/sdb", NULL },
 		{ "/tmp/id", NULL },
+		/* procfs, -Xvalue paths, abbreviated long options */
+		{ "mkfs.ext4", "-F", "-d/proc/self/cwd", "/dev/stdin", NULL },
+		{ "mv", "-t../backup", "-xzf/srv/a", "--", "-t/x", NULL },
+		{ "lvs", "--comm", "--conf=x", "--co", NULL },
+		{ "rm", "/tmp", "/proc", "of=/dev/fd/0", NULL },
 	};
 	static char *const groups[] = { "wheel", "adm" };
 	struct gk_policy_errors errs = { 0 };

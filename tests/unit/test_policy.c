@@ -14,6 +14,10 @@
  *   @T/real/{file,prog,sub/}  @T/real/esc -> @T/outside
  *   @T/link -> real           @T/a/l -> ../real/sub
  *   @T/loop -> loop           @T/outside/        @T/etclink -> /etc
+ *   @T/uw/f        in a directory owned by uid 12345
+ *   @T/gw/f        in a root directory that is group-writable (0775)
+ *   @T/st/{rootf,userf (uid 12345),ud/f (ud uid 12345)}  st sticky 1777
+ *   @T/proclink -> /proc/self  @T/fdlink -> /dev/fd
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +143,32 @@ group_setup(void **state)
 	snprintf(outside, sizeof(outside), "%s/outside", tmpdir);
 	xsymlink(outside, "real/esc");
 	xsymlink("/etc", "etclink");
+	xmkdir("uw");
+	xfile("uw/f", 0644, "data\n");
+	xmkdir("gw");
+	xfile("gw/f", 0644, "data\n");
+	xmkdir("st");
+	xmkdir("st/ud");
+	xfile("st/rootf", 0644, "data\n");
+	xfile("st/userf", 0644, "data\n");
+	xfile("st/ud/f", 0644, "data\n");
+	snprintf(real, sizeof(real), "%s/uw", tmpdir);
+	if (chown(real, 12345, 12345) == -1)
+		return -1;
+	snprintf(real, sizeof(real), "%s/gw", tmpdir);
+	if (chmod(real, 0775) == -1)
+		return -1;
+	snprintf(real, sizeof(real), "%s/st", tmpdir);
+	if (chmod(real, 01777) == -1)
+		return -1;
+	snprintf(real, sizeof(real), "%s/st/userf", tmpdir);
+	if (chown(real, 12345, 12345) == -1)
+		return -1;
+	snprintf(real, sizeof(real), "%s/st/ud", tmpdir);
+	if (chown(real, 12345, 12345) == -1)
+		return -1;
+	xsymlink("/proc/self", "proclink");
+	xsymlink("/dev/fd", "fdlink");
 	return 0;
 }
 
@@ -427,6 +457,68 @@ static const struct pcase cases[] = {
 	{ EX, 0, 0, "/srv/backup", { "rm", "-rf", "/etc" }, DENY, NULL },
 	{ EX, 0, 0, "/srv/backup", { "rm", "--", "-rf" }, APPROVE, "backup-delete" },
 	{ EX, 0, 0, 0, { "rm", "--dir=/srv/backup/x" }, APPROVE, "backup-delete" },
+
+	/* --- a path glued to a short option (-Xvalue) is a path too --- */
+	{ EX, 0, 0, 0, { "mv", "-t/srv/backup", "x" }, APPROVE, "backup-delete" },
+	{ EX, 0, 0, "/srv/data", { "mv", "-t../backup", "x" }, APPROVE, "backup-delete" },
+	{ EX, 0, 0, "/srv", { "rm", "-d./backup/x" }, APPROVE, "backup-delete" },
+	{ EX, 0, 0, 0, { "rm", "-xzf/srv/backup/a" }, APPROVE, "backup-delete" },
+	{ EX, 0, 0, "/srv", { "rm", "-tbackup" }, DENY, NULL },
+	{ EX, 0, 0, 0, { "rm", "--", "-t/srv/backup" }, DENY, NULL },
+	{ "allow cmd mkfs.ext4 path @T/real/**", 0, 0, "@T", { "mkfs.ext4", "-F", "-dlink/sub", "x.img" }, ALLOW, "t.policy:1" },
+
+	/* --- procfs and /dev/fd: never allow or approve, judged as before
+	 * for local and deny --- */
+	{ "allow cmd rm", 0, 0, 0, { "rm", "/proc/self/cwd/disk.img" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "/proc/1/root/etc/passwd" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "/dev/fd/0" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "/dev/stdin" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/proclink/cwd/x" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/fdlink/3" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "of=/proc/self/cwd/x" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "-t/proc/self/cwd" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, "/proc/self", { "rm", "x" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "/proc" }, ALLOW, "t.policy:1" },
+	{ EX, 0, 0, 0, { "mkfs.ext4", "/proc/self/cwd/disk.img" }, DENY, "disk-format" },
+	{ "local cmd rm", 0, 0, 0, { "rm", "/proc/self/fd/0" }, LOCAL, "t.policy:1" },
+	{ "local cmd rm path /proc/**", 0, 0, 0, { "rm", "/proc/self/status" }, LOCAL, "t.policy:1" },
+	{ "deny cmd rm path /etc/**\nlocal cmd rm", 0, 0, 0, { "rm", "/proc/self/root/etc/passwd" }, DENY, "t.policy:1" },
+
+	/* --- an existing path where another user can swap it: refused for
+	 * allow and approve unless the rule says racy-paths --- */
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/uw/f" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, "@T/uw", { "rm", "f" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "--file=@T/uw/f" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/gw/f" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/st/userf" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/st/ud/f" }, DENY, ANY },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/st/rootf" }, ALLOW, "t.policy:1" },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/uw/absent" }, ALLOW, "t.policy:1" },
+	{ "allow cmd rm", 0, 0, 0, { "rm", "@T/real/file" }, ALLOW, "t.policy:1" },
+	{ "allow racy-paths cmd rm", 0, 0, 0, { "rm", "@T/uw/f" }, ALLOW, "t.policy:1" },
+	{ "approvers s = a b\napprove 1 by s racy-paths cmd rm", 0, 0, 0, { "rm", "@T/gw/f" }, APPROVE, "t.policy:2" },
+	{ "approvers s = a b\napprove 1 by s cmd rm", 0, 0, 0, { "rm", "@T/gw/f" }, DENY, "t.policy:2" },
+	{ "local cmd rm", 0, 0, 0, { "rm", "@T/uw/f" }, LOCAL, "t.policy:1" },
+
+	/* --- GNU long options abbreviated: deny and approve rules that name
+	 * an option catch its prefixes of 3 characters or more --- */
+#define LVM "deny name lvm-config cmd lvs arg --config* --commandprofile*\n" \
+	"allow name lvm-report cmd lvs"
+	{ LVM, 0, 0, 0, { "lvs", "--commandprofile", "X" }, DENY, "lvm-config" },
+	{ LVM, 0, 0, 0, { "lvs", "--command", "X" }, DENY, "lvm-config" },
+	{ LVM, 0, 0, 0, { "lvs", "--com", "X" }, DENY, "lvm-config" },
+	{ LVM, 0, 0, 0, { "lvs", "--commandp=X" }, DENY, "lvm-config" },
+	{ LVM, 0, 0, 0, { "lvs", "--conf", "x" }, DENY, "lvm-config" },
+	{ LVM, 0, 0, 0, { "lvs", "--co", "X" }, ALLOW, "lvm-report" },
+	{ LVM, 0, 0, 0, { "lvs", "--commandx", "X" }, ALLOW, "lvm-report" },
+	{ LVM, 0, 0, 0, { "lvs", "-command", "X" }, ALLOW, "lvm-report" },
+	{ "deny cmd mdadm args --zero-superblock *\nallow cmd mdadm", 0, 0, 0, { "mdadm", "--zero", "/dev/x" }, DENY, "t.policy:1" },
+	{ "deny cmd x args --output=/dev/*\nallow cmd x", 0, 0, 0, { "x", "--out=/dev/sda" }, DENY, "t.policy:1" },
+	{ "deny cmd x args --output=/dev/*\nallow cmd x", 0, 0, 0, { "x", "--out=/tmp/a" }, ALLOW, "t.policy:2" },
+	{ "approvers s = a b\napprove 1 by s cmd mdadm arg --zero-superblock", 0, 0, 0, { "mdadm", "--zero-s", "/dev/x" }, APPROVE, "t.policy:2" },
+	/* allow and local rules match the option only as written */
+	{ "allow cmd lvs args --config=x", 0, 0, 0, { "lvs", "--conf=x" }, DENY, NULL },
+	{ "local cmd lvs arg --config*", 0, 0, 0, { "lvs", "--conf" }, DENY, NULL },
 };
 
 static void
@@ -639,6 +731,10 @@ static const struct ecase ecases[] = {
 	{ "# c\n\n  \nallow cmd", 4, NULL },
 	{ "allow cmd id\n\"allow\" cmd id", 2, NULL },
 	{ "allow \"cmd\" id", 1, NULL },
+	{ "local racy-paths cmd id", 1, "racy-paths only makes sense with allow or approve" },
+	{ "deny racy-paths cmd id", 1, "racy-paths only makes sense with allow or approve" },
+	{ "allow racy-paths racy-paths cmd id", 1, "racy-paths given twice" },
+	{ "allow cmd id racy-paths", 1, "racy-paths must come before cmd" },
 };
 
 static void
@@ -717,6 +813,9 @@ static const char *const valid[] = {
 	S "approve 1 by s delay 366d cmd id",
 	S "approve 1 by s delay 8784h expire 527040m cmd id",
 	S "approve 1 by s delay 31622400s cmd id",
+	S "approve 1 by s racy-paths delay 1m cmd id",
+	"allow racy-paths cmd id",
+	"allow cmd \"racy-paths\"",
 	EX,
 };
 
@@ -1250,6 +1349,125 @@ test_canon_path(void **state)
 		fail_msg("%zu of %zu canon cases failed", nfail, n);
 }
 
+/* Paths through procfs: flagged by gk_canon_path_proc, refused by
+ * gk_canon_args (the exec-time re-check), whatever they resolve to. */
+static void
+test_canon_procfs(void **state)
+{
+	static const struct {
+		const char *cwd, *path;
+		int proc;
+	} pc[] = {
+		{ "/", "/proc/self/cwd/disk.img", 1 },
+		{ "/", "/proc/self/root/etc/passwd", 1 },
+		{ "/", "/proc/self/root", 1 },
+		{ "/", "/proc/nonexistent/x", 1 },
+		{ "/", "/dev/fd/0", 1 },
+		{ "/", "/dev/stdin", 1 },
+		{ "/", "@T/proclink/cwd/x", 1 },
+		{ "/", "@T/fdlink/3", 1 },
+		{ "/proc/self", "x", 1 },
+		{ "/proc", "self/cwd", 1 },
+		{ "/", "/proc", 0 },
+		{ "/", "/proc/../etc/passwd", 0 },
+		{ "/", "@T/real/file", 0 },
+		{ "/", "/srv/backup/x", 0 },
+	};
+	char out[PATH_MAX], *cwd, *path, *argv[3], why[256];
+	char **paths;
+	size_t i, n, nfail = 0;
+	int r, proc;
+
+	(void)state;
+	for (i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+		cwd = subst(pc[i].cwd);
+		path = subst(pc[i].path);
+		proc = -1;
+		r = gk_canon_path_proc(cwd, path, out, sizeof(out), &proc);
+		if (r != 0 || proc != pc[i].proc) {
+			nfail++;
+			print_message("# procfs case %zu: %s in %s: want %d, got "
+			    "%d (returned %d)\n", i, path, cwd, pc[i].proc, proc,
+			    r);
+		}
+		argv[0] = "rm";
+		argv[1] = path;
+		argv[2] = NULL;
+		why[0] = '\0';
+		r = gk_canon_args(cwd, 2, argv, &paths, &n, why, sizeof(why));
+		if (pc[i].proc ? r != GK_ERR_UNSAFE || strstr(why,
+		    "argument 1") == NULL || strstr(why, "/proc") == NULL :
+		    r != 0) {
+			nfail++;
+			print_message("# procfs case %zu: gk_canon_args(%s) "
+			    "returned %d: %s\n", i, path, r, why);
+		}
+		if (r == 0)
+			gk_strv_free(paths, n);
+		free(cwd);
+		free(path);
+	}
+	if (nfail > 0)
+		fail_msg("%zu procfs cases failed", nfail);
+}
+
+/* The values of NAME=VALUE, --opt=VALUE and -Xvalue words are canonical
+ * paths too, after the arguments themselves. */
+static void
+test_canon_args_values(void **state)
+{
+	char *argv[] = { "mkfs.ext4", "-F", "-d./src", "-t/srv/b", "-Lname",
+	    "-o../x", "of=/dev/sda", "--", "-d/no", "disk.img", NULL };
+	char **paths, why[256];
+	size_t n, i;
+	int has_src = 0, has_b = 0, has_x = 0, has_no = 0, has_name = 0;
+	int has_dev = 0;
+
+	(void)state;
+	assert_int_equal(gk_canon_args("/srv/w", 10, argv, &paths, &n, why,
+	    sizeof(why)), 0);
+	for (i = 9; i < n; i++) {
+		has_src |= strcmp(paths[i], "/srv/w/src") == 0;
+		has_b |= strcmp(paths[i], "/srv/b") == 0;
+		has_x |= strcmp(paths[i], "/srv/x") == 0;
+		has_no |= strcmp(paths[i], "/no") == 0;
+		has_name |= strstr(paths[i], "name") != NULL;
+		has_dev |= strcmp(paths[i], "/dev/sda") == 0;
+	}
+	assert_true(has_src);
+	assert_true(has_b);
+	assert_true(has_x);
+	assert_false(has_no);	/* after "--" a word is a file name */
+	assert_false(has_name);	/* -Lname is no path */
+	assert_true(has_dev);
+	assert_string_equal(paths[9], "/srv/w/src");	/* in argument order */
+	gk_strv_free(paths, n);
+}
+
+/* What is recorded of a path at request time and compared at exec. */
+static void
+test_path_id(void **state)
+{
+	char *path = subst("@T/real/file"), id[64], want[64];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(lstat(path, &st), 0);
+	snprintf(want, sizeof(want), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	assert_int_equal(gk_path_id(path, id, sizeof(id)), 0);
+	assert_string_equal(id, want);
+	free(path);
+	path = subst("@T/real/absent");
+	assert_int_equal(gk_path_id(path, id, sizeof(id)), 0);
+	assert_string_equal(id, "-");
+	free(path);
+	path = subst("@T/real/file/under");
+	assert_int_equal(gk_path_id(path, id, sizeof(id)), 0);
+	assert_string_equal(id, "-");
+	free(path);
+}
+
 static void
 test_glob_arg(void **state)
 {
@@ -1600,6 +1818,9 @@ main(void)
 		cmocka_unit_test(test_reason_match),
 		cmocka_unit_test(test_decision_paths),
 		cmocka_unit_test(test_canon_path),
+		cmocka_unit_test(test_canon_procfs),
+		cmocka_unit_test(test_canon_args_values),
+		cmocka_unit_test(test_path_id),
 		cmocka_unit_test(test_glob_arg),
 		cmocka_unit_test(test_glob_path),
 		cmocka_unit_test(test_path_value),
