@@ -18,6 +18,7 @@
 
 #include "gk_err.h"
 #include "policy.h"
+#include "safefile.h"
 
 #define MAX_SYMLINKS	40
 
@@ -826,23 +827,29 @@ match_holds(const struct gk_rule *r, const struct gk_match *m,
 	return 0;
 }
 
-/* The argument (1-based) that canonical path k of d stands for. */
+/* The argument (1-based) that canonical path k of d stands for, and in
+ * *typed the path as it is written there. */
 static size_t
-path_arg(const struct gk_query *q, size_t k)
+path_arg(const struct gk_query *q, size_t k, const char **typed)
 {
 	const char *v[3];
 	size_t i, nv;
 	int opts = 1;
 
-	if (k < q->argc - 1)
+	*typed = NULL;
+	if (k < q->argc - 1) {
+		*typed = q->argv[k + 1];
 		return k + 1;
+	}
 	k -= q->argc - 1;
 	for (i = 1; i < q->argc; i++) {
 		nv = arg_values(q->argv[i], opts, v);
 		if (strcmp(q->argv[i], "--") == 0)
 			opts = 0;
-		if (k < nv)
+		if (k < nv) {
+			*typed = v[k];
 			return i;
+		}
 		k -= nv;
 	}
 	return 0;
@@ -857,7 +864,9 @@ path_arg(const struct gk_query *q, size_t k)
 static int
 paths_refused(const struct gk_query *q, struct gk_decision *d)
 {
-	char canonp[PATH_MAX], dir[PATH_MAX];
+	char canonp[PATH_MAX], dir[PATH_MAX], written[2 * PATH_MAX];
+	const char *typed;
+	struct stat st;
 	size_t k, a;
 	int proc;
 
@@ -874,13 +883,27 @@ paths_refused(const struct gk_query *q, struct gk_decision *d)
 	if (d->rule != NULL && d->rule->racy_paths)
 		return 0;
 	for (k = 0; k < d->npaths; k++) {
-		if (!path_racy(d->paths[k], dir, sizeof(dir)))
-			continue;
-		a = path_arg(q, k);
-		snprintf(d->why, sizeof(d->why), "argument %zu (%.200s) is in a "
-		    "directory other users can change (%.200s): copy it somewhere "
-		    "root-owned", a, d->paths[k], dir);
-		return 1;
+		a = path_arg(q, k, &typed);
+		if (path_racy(d->paths[k], dir, sizeof(dir))) {
+			snprintf(d->why, sizeof(d->why), "argument %zu (%.200s) "
+			    "is in a directory other users can change (%.200s): "
+			    "copy it somewhere root-owned", a, d->paths[k], dir);
+			return 1;
+		}
+		/* The path as the command will open it, through the user's
+		 * own symlinks if it was written so, not only where it leads
+		 * now (a link of the user's could lead elsewhere later). */
+		if (typed != NULL && lstat(d->paths[k], &st) == 0 &&
+		    (size_t)snprintf(written, sizeof(written), "%s%s%s",
+		    typed[0] == '/' ? "" : q->cwd, typed[0] == '/' ? "" : "/",
+		    typed) < sizeof(written) &&
+		    gk_safe_path(written, dir, sizeof(dir)) != 0) {
+			snprintf(d->why, sizeof(d->why), "argument %zu (%.120s) "
+			    "goes through what others can change (%.200s): "
+			    "give a path that is root's all the way", a, typed,
+			    dir);
+			return 1;
+		}
 	}
 	return 0;
 }

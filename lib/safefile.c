@@ -117,12 +117,12 @@ check_dir_stat(const char *path, const struct stat *st, char *why, size_t whylen
  * stands, so the directory holding the link and everything its target
  * leads through are both checked (realpath alone would drop the former).
  */
-int
-gk_safe_ancestors(const char *path, char *why, size_t whylen)
+static int
+safe_walk(const char *path, int path_only, char *why, size_t whylen)
 {
 	char cur[PATH_MAX], rest[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
 	const char *p, *end;
-	struct stat st;
+	struct stat st, cst;
 	char *s;
 	ssize_t tl;
 	size_t n;
@@ -163,6 +163,15 @@ gk_safe_ancestors(const char *path, char *why, size_t whylen)
 			goto toolong;
 		if (lstat(next, &st) == -1) {
 			e = errno;
+			/* Absent: only whoever may write cur can create it. */
+			if (path_only && e == ENOENT) {
+				if (lstat(cur, &cst) == 0 &&
+				    !(cst.st_mode & (S_IWGRP | S_IWOTH)))
+					return 0;
+				snprintf(why, whylen, "%s: others may create it in "
+				    "%s", next, cur);
+				return GK_ERR_UNSAFE;
+			}
 			snprintf(why, whylen, "%s: %s", next, strerror(e));
 			return e == ENOENT ? GK_ERR_NOTFOUND : GK_ERR_SYSTEM;
 		}
@@ -192,6 +201,20 @@ gk_safe_ancestors(const char *path, char *why, size_t whylen)
 				memcpy(cur, "/", 2);
 			continue;
 		}
+		/* path_only: the last one's own owner and mode do not matter,
+		 * but in a sticky directory its owner may rename it. */
+		while (path_only && *end == '/')
+			end++;
+		if (path_only && *end == '\0') {
+			if (lstat(cur, &cst) == 0 && (cst.st_mode &
+			    (S_IWGRP | S_IWOTH)) && st.st_uid != 0) {
+				snprintf(why, whylen, "%s: owned by uid %lu in %s, "
+				    "which others may write", next,
+				    (unsigned long)st.st_uid, cur);
+				return GK_ERR_UNSAFE;
+			}
+			return 0;
+		}
 		if ((r = check_dir_stat(next, &st, why, whylen)) != 0)
 			return r;
 		memcpy(cur, next, strlen(next) + 1);
@@ -199,6 +222,18 @@ gk_safe_ancestors(const char *path, char *why, size_t whylen)
  toolong:
 	snprintf(why, whylen, "%s: %s", path, strerror(ENAMETOOLONG));
 	return GK_ERR_SYSTEM;
+}
+
+int
+gk_safe_ancestors(const char *path, char *why, size_t whylen)
+{
+	return safe_walk(path, 0, why, whylen);
+}
+
+int
+gk_safe_path(const char *path, char *why, size_t whylen)
+{
+	return safe_walk(path, 1, why, whylen);
 }
 
 int

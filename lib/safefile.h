@@ -38,6 +38,17 @@ int	gk_safe_open(const char *path, int flags, uid_t owner, mode_t forbid,
 int	gk_safe_ancestors(const char *path, char *why, size_t whylen);
 
 /*
+ * The same walk for a path a command will open, as it is written: every
+ * directory and symlink it goes through, as gk_safe_ancestors, but not the
+ * last component's own owner and mode (a user's file in root's directory
+ * cannot be swapped), except that in a directory others may write (sticky)
+ * it must be root's; an absent component is fine only in a directory no
+ * one but its owner, root, may write. 0 when no one but root can make the
+ * path lead elsewhere; GK_ERR_UNSAFE (or GK_ERR_SYSTEM) with why otherwise.
+ */
+int	gk_safe_path(const char *path, char *why, size_t whylen);
+
+/*
  * A program path whose file nobody but root can change or swap: absolute,
  * no empty, "." or ".." component (so it names one file the same way for
  * every reader), gk_safe_ancestors() (every directory and link on the way,

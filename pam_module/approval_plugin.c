@@ -20,7 +20,9 @@
  *   a chroot (-R), SELinux/AppArmor roles (-r, -t), another group or
  *   group list than the target's own (-g, preserve_groups), an effective
  *   id apart from the real one, the caller's environment handed on (-E,
- *   --preserve-env, VAR=value, any LD_ variable), and a word shaped like
+ *   --preserve-env, VAR=value: run_envp may hold only what sudo sets
+ *   itself and a few plain variables, PATH root's all the way), and a
+ *   word shaped like
  *   a YubiKey OTP (never sent, logged or shown);
  * - export only the plugin's symbol (approval_plugin.map).
  */
@@ -161,6 +163,76 @@ approval_open(unsigned int version, sudo_conv_t conversation,
 	return 1;
 }
 
+/*
+ * The command's environment (run_envp) may hold only what sudo sets itself
+ * and a few variables that change no program's code path, with plain
+ * values: anything else came from the caller (VAR=value anywhere among
+ * sudo's options, -E, --preserve-env, env_keep) and is not decided.
+ * Returns NULL when it is fine, else the offending entry.
+ */
+static const char *
+env_undecided(char *const envp[], const struct passwd *target,
+    char *why, size_t whylen)
+{
+	/* Set by sudo (env_reset) from its own knowledge of the target. */
+	static const char *const sudo_own[] = {
+		"SUDO_COMMAND", "SUDO_USER", "SUDO_UID", "SUDO_GID",
+		"SUDO_HOME", "USER", "LOGNAME", "MAIL", "GK_SESSION", NULL,
+	};
+	/* Kept from the caller by sudo's defaults; harmless without '/'. */
+	static const char *const kept[] = {
+		"TERM", "COLORTERM", "LANG", "LANGUAGE", "LINGUAS", "TZ",
+		"DISPLAY", "COLORS", "LS_COLORS", "HOSTNAME", "HISTSIZE",
+		"USERNAME", "_XKB_CHARSET", NULL,
+	};
+	const char *e, *v, *p, *q;
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t n, i;
+	int j, ok;
+
+	for (j = 0; envp != NULL && (e = envp[j]) != NULL; j++) {
+		if ((v = strchr(e, '=')) == NULL)
+			return e;
+		n = (size_t)(v - e);
+		v++;
+		ok = 0;
+		for (i = 0; sudo_own[i] != NULL && !ok; i++)
+			ok = strlen(sudo_own[i]) == n &&
+			    strncmp(e, sudo_own[i], n) == 0;
+		for (i = 0; kept[i] != NULL && !ok; i++)
+			ok = strlen(kept[i]) == n && strncmp(e, kept[i], n) == 0 &&
+			    strchr(v, '/') == NULL;
+		if (!ok && n > 3 && strncmp(e, "LC_", 3) == 0)
+			ok = strchr(v, '/') == NULL;
+		if (!ok && n == 4 && strncmp(e, "HOME", 4) == 0)
+			ok = strcmp(v, target->pw_dir) == 0;
+		if (!ok && n == 5 && strncmp(e, "SHELL", 5) == 0)
+			ok = gk_safe_program(v, NULL, why, whylen) == 0;
+		if (!ok && n == 4 && strncmp(e, "PATH", 4) == 0) {
+			/* Every directory root's all the way: what the command
+			 * runs by name is then root's choice. */
+			ok = 1;
+			for (p = v; ok && *p != '\0'; p = *q ? q + 1 : q) {
+				q = strchrnul(p, ':');
+				if ((size_t)(q - p) >= sizeof(dir) || p[0] != '/') {
+					ok = 0;
+					break;
+				}
+				memcpy(dir, p, (size_t)(q - p));
+				dir[q - p] = '\0';
+				/* and none others may add a program to */
+				ok = gk_safe_path(dir, why, whylen) == 0 &&
+				    (stat(dir, &st) != 0 ||
+				    !(st.st_mode & (S_IWGRP | S_IWOTH)));
+			}
+		}
+		if (!ok)
+			return e;
+	}
+	return NULL;
+}
+
 static int
 same_groups(const char *list, const struct passwd *pw)
 {
@@ -196,20 +268,15 @@ approval_check(char *const command_info[], char *const run_argv[],
 	struct gk_gate_ask q;
 	struct passwd *pw;
 	struct stat st;
-	const char *cmd, *v, *target;
+	const char *cmd, *v, *o, *target, *bad;
+	struct stat cst;
 	char cwd[PATH_MAX], why[400], user[256];
 	size_t argc = 0;
-	int i;
 
 	*errstr = NULL;
 	if (env_from_caller)
 		return refuse(errstr, "%s hands your environment to the "
 		    "command, which gatekeeper cannot decide", env_form);
-	for (i = 0; run_envp != NULL && run_envp[i] != NULL; i++)
-		if (strncmp(run_envp[i], "LD_", 3) == 0)
-			return refuse(errstr, "sudo would run the command with "
-			    "%.*s set", (int)strcspn(run_envp[i], "="),
-			    run_envp[i]);
 	if ((v = info(command_info, "sudoedit")) != NULL &&
 	    strcmp(v, "true") == 0)
 		return refuse(errstr, "sudoedit (sudo -e) is not decided by "
@@ -251,9 +318,21 @@ approval_check(char *const command_info[], char *const run_argv[],
 	    !same_groups(info(command_info, "runas_groups"), pw))
 		return refuse(errstr, "sudo -g (a group other than %s's own) is "
 		    "not decided by gatekeeper", pw->pw_name);
+	if ((bad = env_undecided(run_envp, pw, why, sizeof(why))) != NULL)
+		return refuse(errstr, "sudo would hand the command %.*s, which "
+		    "gatekeeper does not decide (only sudo's own environment "
+		    "is: env_reset, secure_path, and no env_keep, -E or "
+		    "VAR=value)", (int)strcspn(bad, "="), bad);
 	if (gk_safe_program(cmd, &st, why, sizeof(why)) != 0)
 		return refuse(errstr, "%s", why);
-	if ((v = info(command_info, "cwd")) != NULL && v[0] != '~') {
+	/* With cwd_optional sudo stays where it is when it cannot change
+	 * to cwd: decide the directory it will really use. */
+	if ((v = info(command_info, "cwd")) != NULL &&
+	    (o = info(command_info, "cwd_optional")) != NULL &&
+	    strcmp(o, "true") == 0 && v[0] == '/' &&
+	    (stat(v, &cst) != 0 || !S_ISDIR(cst.st_mode)))
+		v = NULL;
+	if (v != NULL && v[0] != '~') {
 		if (v[0] != '/' || strlen(v) >= sizeof(cwd))
 			return refuse(errstr, "sudo's working directory %s is "
 			    "not absolute", v);

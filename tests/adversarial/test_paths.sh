@@ -39,6 +39,23 @@ refused_now() {
 	fi
 }
 
+# A path through the requester's own symlink: it leads into root's
+# directory now, but the user could point it elsewhere between the checks
+# and the command's open() (a review flipped ~/l between two backup dirs
+# and deleted the one the approvers never saw): refused up front.
+ln -s "$T/img" "$T/u/l"
+chown -h 20001:20001 "$T/u/l"
+refused_now "mkfs through the user's symlink to root's dir is refused" \
+    "goes through what others can change" "$T/u" \
+    "mkfs.ext4 -q -F $T/u/l/disk3.img"
+refused_now "an allowed command through the user's symlink is refused too" \
+    "goes through what others can change" "$T" "/usr/bin/id $T/u/l/src/f"
+refused_now "a relative path from the user's directory through the link" \
+    "goes through what others can change" "$T/u" "/usr/bin/id l/src/f"
+out=$(cd "$T" && as 20001 "$T/bin/gk-shell" -s "$SOCK" -c "/usr/bin/id -u $T/img/src/f" 2>&1)
+check "the same file by root's own path is allowed" test "$out" != "" -a \
+    "$(echo "$out" | grep -c "goes through")" = 0
+
 # procfs: the daemon would read these links in its own context (the
 # issue's /proc/self/cwd/disk.img was shown to approvers as /disk.img).
 refused_now "mkfs of /proc/self/cwd/disk.img is refused" "through /proc" \

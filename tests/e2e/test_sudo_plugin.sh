@@ -127,6 +127,17 @@ decided_as "sudo -i -u tgt (tgt's login shell is the probe)" 20004 \
     sudo -n -i -u tgt
 decided_as "sudo -i -u tgt CMD" 20004 sudo -n -i -u tgt echo hi
 decided_as "sudo --login --user=tgt CMD" 20004 sudo -n --login --user=tgt true
+# sudo -i: when the target's home is gone sudo stays in the caller's
+# directory (cwd_optional): that is the directory decided.
+mv "$T/home/tgt" "$T/home/tgt.away"
+CWD=/tmp
+decided_as "sudo -i -u tgt with tgt's home gone" 20004 sudo -n -i -u tgt
+check "sudo -i, home gone: the probe ran in /tmp" grep -q " cwd=/tmp " "$T/ran.log"
+check "sudo -i, home gone: /tmp is the cwd decided" sh -c "sqlite3 '$DB' \
+    \"SELECT detail FROM audit WHERE event = 'authorize' ORDER BY seq DESC LIMIT 1\" |
+    grep -q 'cwd=/tmp'"
+CWD=
+mv "$T/home/tgt.away" "$T/home/tgt"
 # sudo -s with SHELL unset runs the caller's passwd shell (bash): denied.
 nothing_ran "sudo -s with SHELL unset: carl's bash, denied" \
     "denied by rule shells" sh -c 'unset SHELL; exec sudo -n -s true'
@@ -150,6 +161,16 @@ check "nor in the audit log" not sh -c "sqlite3 '$DB' 'SELECT * FROM audit' | gr
 # Forms that cannot be decided exactly.
 nothing_ran "sudo VAR=value" "sudo VAR=value" sudo -n FOO=1 "$P"
 nothing_ran "sudo LD_PRELOAD=x" "sudo VAR=value" sudo -n LD_PRELOAD=/x "$P"
+nothing_ran "sudo VAR=value before an option" "hand the command FOO" \
+    sudo FOO=1 -n -u root "$P"
+nothing_ran "sudo VAR=value before --" "hand the command FOO" \
+    sudo -n FOO=1 -- "$P"
+nothing_ran "sudo PATH=/tmp" "hand the command PATH" sudo PATH=/tmp -n "$P"
+nothing_ran "sudo BASH_ENV=..." "hand the command BASH_ENV" \
+    sudo BASH_ENV="$T/home/carl/evil" -n "$P"
+nothing_ran "sudo LANG=/path (a locale from a file)" "hand the command LANG" \
+    sudo LANG=/tmp/x -n "$P"
+decided_as "sudo LANG=C (a plain locale) is decided" 0 sudo LANG=C -n "$P"
 nothing_ran "sudo -E" "sudo -E" sudo -n -E "$P"
 nothing_ran "sudo --preserve-env=FOO" "preserve-env" \
     sudo -n --preserve-env=FOO "$P"
@@ -177,8 +198,12 @@ mkdir -p "$T/home/carl/bin"
 cp "$P" "$T/home/carl/bin/id"
 chown -R 20001:20001 "$T/home/carl/bin"
 nothing_ran "no secure_path: PATH=~/bin:... sudo id runs nothing" \
-    "owned by uid 20001" env PATH="$T/home/carl/bin:/usr/bin:/bin" \
+    "hand the command PATH" env PATH="$T/home/carl/bin:/usr/bin:/bin" \
     sudo -n id
+write_sudoers
+nothing_ran "sudo ~/bin/id by its full path: carl's file" "owned by uid 20001" \
+    sudo -n "$T/home/carl/bin/id"
+write_sudoers nosecure
 # sudo's PATH finds /usr/bin/id, gatekeeper's secure PATH another (root's)
 # id in /usr/local/bin first: not the file that was judged.
 mkdir -p "$T/rootbin"
@@ -189,9 +214,11 @@ nothing_ran "no secure_path: sudo's id is not the secure PATH's id" \
     "is not the id on gatekeeper" \
     env PATH="/usr/bin:/bin" sudo -n id
 umount /usr/local/bin
+nothing_ran "no secure_path: the command would get carl's PATH" \
+    "hand the command PATH" env PATH="$T/home/carl/bin:/usr/bin:/bin" \
+    sudo -n /usr/bin/id
 out=$(carl sudo -n id -u 2>/dev/null)
-check "no secure_path: plain sudo id (found in /usr/bin) still runs" \
-    test "$out" = 0
+check "no secure_path, PATH root's all the way: sudo id runs" test "$out" = 0
 write_sudoers
 
 # An approval request through the plugin: waits, then sudo runs it.
