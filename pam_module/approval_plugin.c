@@ -233,6 +233,16 @@ env_undecided(char *const envp[], const struct passwd *target,
 	return NULL;
 }
 
+/* Does sudo set rlimit_NAME for the command (sudoers' own choice)? */
+static int
+sudo_sets_limit(const char *name, void *ctx)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "rlimit_%s", name);
+	return info(ctx, key) != NULL;
+}
+
 static int
 same_groups(const char *list, const struct passwd *pw)
 {
@@ -323,6 +333,9 @@ approval_check(char *const command_info[], char *const run_argv[],
 		    "gatekeeper does not decide (only sudo's own environment "
 		    "is: env_reset, secure_path, and no env_keep, -E or "
 		    "VAR=value)", (int)strcspn(bad, "="), bad);
+	if (gk_gate_limits_ok(sudo_sets_limit, (void *)command_info, why,
+	    sizeof(why)) != 0)
+		return refuse(errstr, "%s", why);
 	if (gk_safe_program(cmd, &st, why, sizeof(why)) != 0)
 		return refuse(errstr, "%s", why);
 	/* With cwd_optional sudo stays where it is when it cannot change

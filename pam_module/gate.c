@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <syslog.h>
@@ -124,6 +125,37 @@ recv_until(int fd, int64_t deadline, struct gk_msg *m)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
 		return GK_ERR_SYSTEM;
 	return gk_client_recv(fd, m);
+}
+
+int
+gk_gate_limits_ok(int (*skip)(const char *name, void *ctx), void *ctx,
+    char *why, size_t whylen)
+{
+	static const struct {
+		int		 res;
+		const char	*name;	/* as sudo's rlimit_NAME */
+		const char	*ulimit;
+	} lim[] = {
+		{ RLIMIT_FSIZE, "fsize", "ulimit -f" },
+		{ RLIMIT_CPU, "cpu", "ulimit -t" },
+		{ RLIMIT_AS, "as", "ulimit -v" },
+		{ RLIMIT_DATA, "data", "ulimit -d" },
+	};
+	struct rlimit rl;
+	size_t i;
+
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		if (skip != NULL && skip(lim[i].name, ctx))
+			continue;
+		if (getrlimit(lim[i].res, &rl) == 0 &&
+		    rl.rlim_cur == RLIM_INFINITY)
+			continue;
+		snprintf(why, whylen, "your %s limit (%s) would reach the "
+		    "command and could cut it short: lift it first",
+		    lim[i].name, lim[i].ulimit);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -60,6 +60,17 @@ int	gk_gate_opts(struct gk_gate_opts *o, int argc, const char *const *argv,
 int	gk_gate_decide(const struct gk_gate_opts *o, const struct gk_gate_ask *a,
 	    const struct gk_gate_ui *ui);
 
+/*
+ * The command sudo or su runs inherits the caller's resource limits: a
+ * file size, CPU time, address space or data limit would cut a write or
+ * kill the command half way (a truncated file, a half-made filesystem).
+ * 0 when each is unlimited, or set by the caller's own configuration
+ * (sudo passes rlimit_NAME to the command: skip(NAME) says so); else -1
+ * with why naming it.
+ */
+int	gk_gate_limits_ok(int (*skip)(const char *name, void *ctx), void *ctx,
+	    char *why, size_t whylen);
+
 struct gk_msg;
 /* A connection to o->socket with a send timeout, or -1 (errno set). */
 int	gk_gate_connect(const struct gk_gate_opts *o);

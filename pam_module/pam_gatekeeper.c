@@ -323,7 +323,8 @@ ask_su(pam_handle_t *pamh, struct ask *a, char *why, size_t whylen)
 		    "password; it was not sent");
 		goto out;
 	}
-	if (gk_safe_program(a->exe, &a->st, why, whylen) != 0)
+	if (gk_safe_program(a->exe, &a->st, why, whylen) != 0 ||
+	    gk_gate_limits_ok(NULL, NULL, why, whylen) != 0)
 		goto out;
 	if (user_of_uid(getuid(), a->user, sizeof(a->user)) != 0) {
 		snprintf(why, whylen, "the invoking user has no name");

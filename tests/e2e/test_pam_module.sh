@@ -208,6 +208,9 @@ check "audit: the su with PAM_TTY /dev/pts/77 is recorded" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%'")" = 1
 check "audit: its tty is the kernel's, not what PAM was told" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%' AND session LIKE '%pts/77%'")" = 0
+limited_su() { (ulimit -f 4; assu root - -c id); }
+refused "su with a file size limit is refused (it would reach the shell)" \
+    "fsize limit (ulimit -f)" limited_su
 # A YubiKey touched at su's command line: refused by the module, never
 # sent to the daemon, not echoed.
 POTP=vvccccfhcbnegrnbggbvfckubhitjvrgdhnjuhthvdet

@@ -158,6 +158,13 @@ check "the OTP-shaped word is not echoed" sh -c \
     "grep -q 'one-time' '$T/err' && ! grep -q '$POTP' '$T/err' '$T/out'"
 check "nor in the audit log" not sh -c "sqlite3 '$DB' 'SELECT * FROM audit' | grep -q hitjvrgdhnj"
 
+# The caller's resource limits would reach the command (a file size
+# limit cut a root-owned file short in a review).
+nothing_ran "ulimit -f before sudo" "fsize limit (ulimit -f)" \
+    sh -c "ulimit -f 4; exec sudo -n '$P'"
+nothing_ran "ulimit -t before sudo" "cpu limit (ulimit -t)" \
+    sh -c "ulimit -t 100; exec sudo -n '$P'"
+
 # Forms that cannot be decided exactly.
 nothing_ran "sudo VAR=value" "sudo VAR=value" sudo -n FOO=1 "$P"
 nothing_ran "sudo LD_PRELOAD=x" "sudo VAR=value" sudo -n LD_PRELOAD=/x "$P"
