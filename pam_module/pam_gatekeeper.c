@@ -467,6 +467,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	q.target = a.target;
 	q.tty = item(pamh, PAM_TTY);
 	q.session = pam_getenv(pamh, "GK_SESSION");
+	/* su runs in the caller's environment: GK_REASON is theirs. */
+	if (is_su(service))
+		q.reason = getenv("GK_REASON");
 	if (gk_gate_decide(&o, &q, &ui) == 1)
 		rc = PAM_SUCCESS;
  out:

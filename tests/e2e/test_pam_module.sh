@@ -18,6 +18,7 @@ check "the module exports only pam_sm_* ($exports)" test \
 # (nologin). A session is decided as the target's login shell.
 cat >"$T/pol/10-test.policy" <<'EOF'
 approvers ops = alice bob
+allow name root-reason reason as root cmd bash args -c reasoned
 allow name root-ok as root cmd bash
 approve 2 by ops name sync-session cmd sync
 deny name nologin cmd nologin
@@ -208,6 +209,11 @@ check "audit: the su with PAM_TTY /dev/pts/77 is recorded" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%'")" = 1
 check "audit: its tty is the kernel's, not what PAM was told" test \
     "$(q "SELECT count(*) FROM audit WHERE command LIKE '%ttycheck%' AND session LIKE '%pts/77%'")" = 0
+refused "su to a rule that needs a reason, without one" "needs a reason" \
+    assu root - -c reasoned
+reason_su() { (GK_REASON=OPS-7; export GK_REASON; assu root - -c reasoned); }
+check "su with GK_REASON in the caller's environment passes a reason rule" \
+    quiet reason_su
 limited_su() { (ulimit -f 4; assu root - -c id); }
 refused "su with a file size limit is refused (it would reach the shell)" \
     "fsize limit (ulimit -f)" limited_su
