@@ -476,6 +476,81 @@ t_read_fd(void **state)
 	close(pfd[0]);
 }
 
+/* gk_safe_path: a path as written, through what root alone may change. */
+static void
+t_safe_path(void **state)
+{
+	char why[512], p[600];
+
+	(void)state;
+	NEED_ROOT();
+	mkdir_as("sp", 0755, 0);
+	mkdir_as("sp/user", 0755, 20001);
+	mkfile("sp/user/f", "", 0644, 20001);
+	mkfile("sp/mine", "", 0644, 20001);	/* a user's file, root's dir */
+	assert_int_equal(gk_safe_path(P("sp/mine"), why, sizeof(why)), 0);
+	assert_int_equal(gk_safe_path(P("sp/user/f"), why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	contains(why, "owned by uid 20001");
+	/* a user's directory left at once by ".." looks nothing up in it */
+	snprintf(p, sizeof(p), "%s/../mine", P("sp/user"));
+	assert_int_equal(gk_safe_path(p, why, sizeof(why)), 0);
+	/* a user's symlink to root's directory */
+	assert_int_equal(symlink(P("sp"), P("sp/link")), 0);
+	assert_int_equal(lchown(P("sp/link"), 20001, 20001), 0);
+	snprintf(p, sizeof(p), "%s/mine", P("sp/link"));
+	assert_int_equal(gk_safe_path(p, why, sizeof(why)), GK_ERR_UNSAFE);
+	contains(why, "symlink owned by uid 20001");
+	/* a user's file in a sticky directory can be renamed by them */
+	mkdir_as("sp/sticky", 01777, 0);
+	mkfile("sp/sticky/f", "", 0644, 20001);
+	assert_int_equal(gk_safe_path(P("sp/sticky/f"), why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	/* procfs */
+	assert_int_equal(gk_safe_path("/proc/self/root/etc", why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	contains(why, "procfs");
+}
+
+/* gk_safe_program: absolute, canonical, root's, executable. */
+static void
+t_safe_program(void **state)
+{
+	char why[512], p[600];
+	struct stat st;
+
+	(void)state;
+	NEED_ROOT();
+	mkdir_as("pg", 0755, 0);
+	mkfile("pg/tool", "", 0755, 0);
+	mkfile("pg/usertool", "", 0755, 20001);
+	mkfile("pg/data", "", 0644, 0);
+	assert_int_equal(gk_safe_program(P("pg/tool"), &st, why, sizeof(why)),
+	    0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(gk_safe_program("pg/tool", NULL, why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	contains(why, "not an absolute path");
+	snprintf(p, sizeof(p), "%s/./tool", P("pg"));
+	assert_int_equal(gk_safe_program(p, NULL, why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	contains(why, "not a canonical path");
+	snprintf(p, sizeof(p), "%s//tool", P("pg"));
+	assert_int_equal(gk_safe_program(p, NULL, why, sizeof(why)),
+	    GK_ERR_UNSAFE);
+	assert_int_equal(gk_safe_program(P("pg/usertool"), NULL, why,
+	    sizeof(why)), GK_ERR_UNSAFE);
+	contains(why, "owned by uid 20001");
+	assert_int_equal(gk_safe_program(P("pg/data"), NULL, why,
+	    sizeof(why)), GK_ERR_UNSAFE);
+	contains(why, "not an executable");
+	assert_int_equal(gk_safe_program("/proc/self/exe", NULL, why,
+	    sizeof(why)), GK_ERR_UNSAFE);
+	assert_int_equal(gk_safe_program("/proc/self/root/usr/bin/id", NULL,
+	    why, sizeof(why)), GK_ERR_UNSAFE);
+	contains(why, "procfs");
+}
+
 int
 main(void)
 {
@@ -490,6 +565,8 @@ main(void)
 		cmocka_unit_test(t_ancestors_ok),
 		cmocka_unit_test(t_ancestors_refused),
 		cmocka_unit_test(t_ancestors_symlinks),
+		cmocka_unit_test(t_safe_path),
+		cmocka_unit_test(t_safe_program),
 		cmocka_unit_test(t_read_fd),
 	};
 
