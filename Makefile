@@ -240,8 +240,15 @@ $(B)/tests/gatekeeper_approval_plain.so: $(SUDO_SRC) $(PAM_LIB_SRC) $(SUDO_MAP) 
 	    -fstack-protector-strong -fPIC -Ilib -Iclient $(PKG_CFLAGS) \
 	    $(SUDO_LDFLAGS) -o $@ $(SUDO_SRC) $(PAM_LIB_SRC)
 
+# the probe sudo runs in test_sudo_plugin.sh: plain too (sudo strips the
+# environment an instrumented program needs).
+$(B)/tests/runprobe_plain: tests/runprobe.c lib/escape.c lib/buf.c lib/err.c | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Ilib -o $@ \
+	    tests/runprobe.c lib/escape.c lib/buf.c lib/err.c
+
 check-build: $(B)/tests/pam_gatekeeper_plain.so \
-    $(B)/tests/gatekeeper_approval_plain.so
+    $(B)/tests/gatekeeper_approval_plain.so $(B)/tests/runprobe_plain
 endif
 
 install: install-pam

@@ -13,7 +13,11 @@ check "test users bound over /etc" pam_users
 # tgt (20004): a target whose login shell is the probe (for sudo -i).
 P=$T/sbin/gkprobe
 mkdir -p "$T/sbin"
-cp "$GK_BUILD/tests/runprobe" "$P"
+if [ -f "$GK_BUILD/tests/runprobe_plain" ]; then	# an ASan build
+	cp "$GK_BUILD/tests/runprobe_plain" "$P"
+else
+	cp "$GK_BUILD/tests/runprobe" "$P"
+fi
 chmod 0755 "$T/sbin" "$P"
 echo "tgt:x:20004:20004::$T/home/tgt:$P" >>"$T/passwd"
 echo "tgt:x:20004:" >>"$T/group"
